@@ -1,0 +1,32 @@
+public import Hummingbird
+
+/// Sends relay routes (`…/v1/messages`, `/openai/responses`, …) to the `RelayService` and
+/// everything else to the router (admin API, UI).
+public struct RelayMiddleware<Context: RequestContext>: RouterMiddleware {
+    let relay: RelayService
+
+    public init(relay: RelayService) {
+        self.relay = relay
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        switch RelayRoute.match(method: request.method.rawValue, path: request.uri.path) {
+        case .notRelay:
+            return try await next(request, context)
+        case .route(let route):
+            return await relay.serve(request, route: route, logger: context.logger)
+        case .methodNotAllowed(let dialect, let allowed):
+            var headers = HTTPFields()
+            headers[.allow] = allowed
+            return RelayHTTPError(
+                .methodNotAllowed, dialect: dialect, code: "method_not_allowed",
+                message: "\(request.method.rawValue) is not supported on \(request.uri.path); use \(allowed).", headers: headers
+            ).response(requestID: RelayService.makeRequestID())
+        case .unknownAPIPath(let dialect):
+            return RelayHTTPError(
+                .notFound, dialect: dialect, code: "not_found",
+                message: "\(request.uri.path) is not an endpoint of this relay."
+            ).response(requestID: RelayService.makeRequestID())
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import RelayConfig
+import RelayCore
+public import RelayUpstream
+public import ServiceLifecycle
+
+/// Builds the whole relay: router, middleware, outbound clients and services.
+public enum SwitchyardApp {
+    /// - Parameters:
+    ///   - onServerRunning: receives the bound port (useful with port 0).
+    public static func build(
+        config: RuntimeConfig, host: String, port: Int, logger: Logger, extraSinks: [any UsageSink] = [],
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let holder = ConfigHolder(config)
+        let clients = UpstreamClients(logger: logger)
+        let sink = FanoutUsageSink([RequestLogSink(logger: logger)] + extraSinks)
+        let relay = RelayService(configs: holder, clients: clients, sink: sink)
+
+        let router = Router()
+        router.add(middleware: RelayMiddleware(relay: relay))
+        router.get("/health") { _, _ in "ok" }
+
+        var server: HTTPServerBuilder = .http1()
+        if let tls = config.server.tls {
+            server = try .tls(.http1(), tlsConfiguration: try serverTLS(tls))
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard"),
+            services: [clients],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    static func serverTLS(_ files: TLSFiles) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificate)
+        let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+
+    /// The startup banner: address, pools in priority order with masked keys, warnings.
+    public static func banner(config: RuntimeConfig, host: String, port: Int, configPath: String) -> [String] {
+        let scheme = config.server.tls == nil ? "http" : "https"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let base = "\(scheme)://\(shownHost):\(port)"
+        var lines = [
+            String(repeating: "=", count: 64),
+            "Switchyard relay listening on \(base)",
+            "  config: \(configPath)",
+            "  time zone: \(config.timeZone.identifier)",
+            "  Claude Code: ANTHROPIC_BASE_URL=\(base)/api",
+            "  Codex CLI:   base_url = \"\(base)/openai\", wire_api = \"responses\"",
+        ]
+        for pool in PoolName.allCases {
+            let targets = config.upstreams(in: pool)
+            lines.append("Pool \(pool.rawValue): \(targets.isEmpty ? "no upstreams" : "\(targets.count) upstream(s), in priority order")")
+            for (rank, target) in targets.enumerated() {
+                let days = zip(["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"], target.weekdays).filter(\.1).map(\.0)
+                let schedule = days.count == 7 ? "every day" : days.joined(separator: ",")
+                let state = target.enabled ? "" : " [disabled]"
+                lines.append(
+                    "  #\(rank + 1) \(target.name) (\(target.role.rawValue), \(target.format.rawValue), \(target.auth.rawValue)) \(target.baseURL) key \(SecretMask.mask(target.key)) \(schedule)\(state)"
+                        + (target.proxy.map { " via \($0)" } ?? ""))
+            }
+        }
+        lines.append("Clients: " + (config.clients.isEmpty ? "none" : config.clients.map(\.name).joined(separator: ", ")))
+        for warning in config.warnings { lines.append("WARNING: \(warning)") }
+        lines.append(String(repeating: "=", count: 64))
+        return lines
+    }
+}
