@@ -52,13 +52,13 @@ struct Serve: AsyncParsableCommand {
         let host = host ?? config.server.host
         let port = port ?? config.server.port
         if let key = outcome.createdStarterWithKey {
-            print("Created a starter config at \(store.configURL.path) (mode 0600).")
-            print("Your client key (shown once; it is stored in that file): \(key)")
-            print("Add an upstream: edit the file's pools.claude / pools.codex lists (see docs/CONFIG.md), then restart.")
+            say("Created a starter config at \(store.configURL.path) (mode 0600).")
+            say("Your client key (shown once; it is stored in that file): \(key)")
+            say("Add an upstream: edit the file's pools.claude / pools.codex lists (see docs/CONFIG.md), then restart.")
         }
         if let backup = outcome.migratedBackup {
-            print("Migrated a codex_cc_switch config to the Switchyard format; the original is kept at \(backup.path).")
-            for note in outcome.migrationNotes { print("  note: \(note)") }
+            say("Migrated a codex_cc_switch config to the Switchyard format; the original is kept at \(backup.path).")
+            for note in outcome.migrationNotes { say("  note: \(note)") }
         }
         let app = try SwitchyardApp.build(config: config, host: host, port: port, logger: logger) { bound in
             let banner = SwitchyardApp.banner(config: config, host: host, port: bound, configPath: store.configURL.path)
@@ -66,6 +66,11 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
     }
+}
+
+/// Writes a line to stdout at once (the banner must appear before the server blocks).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 struct Config: AsyncParsableCommand {
