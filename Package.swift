@@ -101,14 +101,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayRoutingTests", dependencies: ["RelayRouting", "RelayConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayServer", "RelayTestSupport", "RelayConfig",
+                "RelayServer", "RelayTestSupport", "RelayConfig", "RelayCore", "RelayRouting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

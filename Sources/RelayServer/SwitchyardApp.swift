@@ -21,15 +21,17 @@ public enum SwitchyardApp {
         let holder = ConfigHolder(config)
         let clients = UpstreamClients(logger: logger)
         let sink = FanoutUsageSink([RequestLogSink(logger: logger)] + extraSinks)
-        let relay = RelayService(configs: holder, clients: clients, sink: sink)
+        let connections = ConnectionRegistry()
+        let relay = RelayService(configs: holder, clients: clients, sink: sink, connections: connections)
 
-        let router = Router()
+        let router = Router(context: RelayRequestContext.self)
         router.add(middleware: RelayMiddleware(relay: relay))
         router.get("/health") { _, _ in "ok" }
 
-        var server: HTTPServerBuilder = .http1()
+        let http1: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [connections.makeHandler()]))
+        var server = http1
         if let tls = config.server.tls {
-            server = try .tls(.http1(), tlsConfiguration: try serverTLS(tls))
+            server = try .tls(http1, tlsConfiguration: try serverTLS(tls))
         }
         return Application(
             router: router,

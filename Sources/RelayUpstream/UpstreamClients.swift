@@ -51,14 +51,16 @@ public final class UpstreamClients: Service, Sendable {
             decompression: .disabled
         )
         configuration.httpVersion = .automatic
-        let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
-        let (winner, loser) = clients.withLock { table -> (HTTPClient, HTTPClient?) in
-            if let existing = table[key] { return (existing, created) }
+        // A refused connection must fail now, not be retried until the connect timeout: the
+        // relay decides what happens next (another upstream, or a clear 502).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return clients.withLock { table in
+            if let existing = table[key] { return existing }
+            let created = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
             table[key] = created
-            return (created, nil)
+            return created
         }
-        if let loser { try? loser.syncShutdown() }
-        return winner
     }
 
     static func proxy(_ setting: ProxySetting) -> HTTPClient.Configuration.Proxy {

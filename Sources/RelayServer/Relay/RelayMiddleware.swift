@@ -2,7 +2,8 @@ public import Hummingbird
 
 /// Sends relay routes (`…/v1/messages`, `/openai/responses`, …) to the `RelayService` and
 /// everything else to the router (admin API, UI).
-public struct RelayMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct RelayMiddleware: RouterMiddleware {
+    public typealias Context = RelayRequestContext
     let relay: RelayService
 
     public init(relay: RelayService) {
@@ -14,7 +15,7 @@ public struct RelayMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notRelay:
             return try await next(request, context)
         case .route(let route):
-            return await relay.serve(request, route: route, logger: context.logger)
+            return await relay.serve(request, route: route, connection: relay.connections.watcher(for: context.channel), logger: context.logger)
         case .methodNotAllowed(let dialect, let allowed):
             var headers = HTTPFields()
             headers[.allow] = allowed

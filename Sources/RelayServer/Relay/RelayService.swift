@@ -17,15 +17,20 @@ public struct RelayService: Sendable {
     public let clients: UpstreamClients
     public let sink: any UsageSink
     public let clock: any WallClock
+    public let connections: ConnectionRegistry
 
-    public init(configs: ConfigHolder, clients: UpstreamClients, sink: any UsageSink, clock: any WallClock = SystemWallClock()) {
+    public init(
+        configs: ConfigHolder, clients: UpstreamClients, sink: any UsageSink, connections: ConnectionRegistry,
+        clock: any WallClock = SystemWallClock()
+    ) {
         self.configs = configs
+        self.connections = connections
         self.clients = clients
         self.sink = sink
         self.clock = clock
     }
 
-    public func serve(_ request: Request, route: RelayRoute, logger: Logger) async -> Response {
+    public func serve(_ request: Request, route: RelayRoute, connection: ConnectionWatcher, logger: Logger) async -> Response {
         let config = configs.snapshot
         let requestID = Self.makeRequestID()
         let started = ContinuousClock.now
@@ -87,37 +92,39 @@ public struct RelayService: Sendable {
         var attemptLogger = logger
         attemptLogger[metadataKey: "relay.upstream"] = "\(target.name)"
         attemptLogger[metadataKey: "relay.key_id"] = "\(target.keyID)"
+        let upstreamLogger = attemptLogger
 
         // Phase 1, cancelled at once if the client hangs up: read the body, send, wait for headers.
-        let phase: Result<(HTTPClientResponse, Bool, String?), RelayHTTPError>
-        do {
-            phase = try await request.body.consumeWithCancellationOnInboundClose { body in
-                var payload: ByteBuffer?
-                var streaming = false
-                var model: String?
-                if method == "POST" {
-                    let collected: ByteBuffer
-                    do {
-                        collected = try await body.collect(upTo: limit)
-                    } catch is NIOTooManyBytesError {
-                        return .failure(Self.tooLarge(route, limit: limit))
-                    }
-                    let fields = collected.withUnsafeReadableBytes { JSONFieldScanner.topLevelFields(["model", "stream"], in: $0) }
-                    streaming = fields?["stream"]?.boolValue ?? false
-                    model = fields?["model"]?.stringValue
-                    payload = collected
-                }
-                let call = UpstreamCall(
-                    target: target, method: method, apiPath: route.apiPath, query: query, headers: forwarded, body: payload,
-                    streaming: streaming)
+        let body = request.body
+        let phase = await Self.cancellingOnClose(connection) { () async -> Result<(HTTPClientResponse, Bool, String?), RelayHTTPError> in
+            var payload: ByteBuffer?
+            var streaming = false
+            var model: String?
+            if method == "POST" {
+                let collected: ByteBuffer
                 do {
-                    let response = try await call.send(using: clients, timeouts: config.timeouts, logger: attemptLogger)
-                    return .success((response, streaming, model))
+                    collected = try await body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    return .failure(Self.tooLarge(route, limit: limit))
                 } catch {
-                    return .failure(Self.upstreamFailure(UpstreamError.classify(error, afterHead: false), route: route, upstream: target.name))
+                    return .failure(Self.upstreamFailure(.cancelled, route: route, upstream: target.name))
                 }
+                let fields = collected.withUnsafeReadableBytes { JSONFieldScanner.topLevelFields(["model", "stream"], in: $0) }
+                streaming = fields?["stream"]?.boolValue ?? false
+                model = fields?["model"]?.stringValue
+                payload = collected
             }
-        } catch {
+            let call = UpstreamCall(
+                target: target, method: method, apiPath: route.apiPath, query: query, headers: forwarded, body: payload,
+                streaming: streaming)
+            do {
+                let response = try await call.send(using: clients, timeouts: config.timeouts, logger: upstreamLogger)
+                return .success((response, streaming, model))
+            } catch {
+                return .failure(Self.upstreamFailure(UpstreamError.classify(error, afterHead: false), route: route, upstream: target.name))
+            }
+        }
+        guard let phase else {
             record.clientCancelled = true
             record.errorLabel = "client_cancelled"
             record.status = 499
@@ -153,7 +160,7 @@ public struct RelayService: Sendable {
         let format = target.format
         let usageSink = self.sink
         let finalRecord = record
-        let body = ResponseBody(contentLength: contentLength) { writer in
+        let responseBody = ResponseBody(contentLength: contentLength) { writer in
             var record = finalRecord
             var observer = UsageObserver(format: format, streaming: isEventStream)
             var iterator = upstream.body.makeAsyncIterator()
@@ -203,7 +210,23 @@ public struct RelayService: Sendable {
             usageSink.record(record)
             if !record.clientCancelled { try? await writer.finish(nil) }
         }
-        return Response(status: .init(code: Int(upstream.status.code)), headers: headers, body: body)
+        return Response(status: .init(code: Int(upstream.status.code)), headers: headers, body: responseBody)
+    }
+
+    /// Runs `operation`, cancelling it the moment the client's connection closes; nil then.
+    static func cancellingOnClose<Value: Sendable>(
+        _ connection: ConnectionWatcher, _ operation: @escaping @Sendable () async -> Value
+    ) async -> Value? {
+        await withTaskGroup(of: Value?.self) { group in
+            group.addTask { await operation() }
+            group.addTask {
+                await connection.waitUntilClosed()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     static func tooLarge(_ route: RelayRoute, limit: Int) -> RelayHTTPError {
