@@ -15,18 +15,36 @@ public enum SwitchyardApp {
     /// - Parameters:
     ///   - onServerRunning: receives the bound port (useful with port 0).
     public static func build(
-        config: RuntimeConfig, host: String, port: Int, logger: Logger, extraSinks: [any UsageSink] = [],
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        config: RuntimeConfig, host: String, port: Int, logger: Logger, store: ConfigStore? = nil, environment: [String: String] = [:],
+        extraSinks: [any UsageSink] = [], extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let holder = ConfigHolder(config)
-        let clients = UpstreamClients(logger: logger)
         let sink = FanoutUsageSink([RequestLogSink(logger: logger)] + extraSinks)
-        let connections = ConnectionRegistry()
-        let relay = RelayService(configs: holder, clients: clients, sink: sink, connections: connections)
+        let runtime = RelayRuntime(config: config, dataDirectory: store?.dataDirectory, sink: sink, logger: logger)
+        return try build(
+            runtime: runtime, host: host, port: port, store: store, environment: environment, extraServices: extraServices,
+            onServerRunning: onServerRunning)
+    }
+
+    /// Builds the app around an existing runtime (tests use this to reach health and config).
+    public static func build(
+        runtime: RelayRuntime, host: String, port: Int, store: ConfigStore? = nil, environment: [String: String] = [:],
+        extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let config = runtime.configs.snapshot
+        let logger = runtime.logger
+        let connections = runtime.connections
+        let clients = runtime.clients
+        let relay = RelayService(runtime: runtime)
 
         let router = Router(context: RelayRequestContext.self)
         router.add(middleware: RelayMiddleware(relay: relay))
         router.get("/health") { _, _ in "ok" }
+        let activation = ActivationService(runtime: runtime)
+        StatusAPI(runtime: runtime, activation: activation).register(on: router)
+        var services: [any Service] = [clients, activation]
+        if let store {
+            services.append(ConfigReloader(runtime: runtime, store: store, environment: environment))
+        }
 
         let http1: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [connections.makeHandler()]))
         var server = http1
@@ -37,7 +55,7 @@ public enum SwitchyardApp {
             router: router,
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "switchyard"),
-            services: [clients],
+            services: services + extraServices,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -145,7 +145,8 @@ struct AnthropicAnswer {
     func stream(
         with emitter: inout SSEEmitter,
         to writer: inout any ResponseBodyWriter,
-        midstreamError: Bool
+        midstreamError: Bool,
+        earlyError: Bool = false
     ) async throws {
         try await emitter.send(
             "message_start",
@@ -170,6 +171,11 @@ struct AnthropicAnswer {
             to: &writer
         )
         try await emitter.send("ping", ["type": "ping"], to: &writer)
+        if earlyError {
+            try await emitter.send(
+                "error", ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]], to: &writer)
+            return
+        }
         for (index, block) in blocks.enumerated() {
             switch block {
             case .text(let deltas):

@@ -25,6 +25,8 @@ struct FakeControls: Sendable {
     var echo = false
     /// `x-fake-midstream-error`: after the first text delta, an error event and the end.
     var midstreamError = false
+    /// `x-fake-early-error`: an in-band error right after the stream opens, before any content.
+    var earlyError = false
     /// `x-fake-fast`: a fixed tiny answer with no other processing (benchmarks).
     var fast = false
     /// `x-fake-usage`: four comma-separated integers overriding the reported usage.
@@ -51,6 +53,7 @@ struct FakeControls: Sendable {
         deltaBytes = number("x-fake-delta-bytes").flatMap { $0 > 0 ? $0 : nil }
         echo = flag("x-fake-echo")
         midstreamError = flag("x-fake-midstream-error")
+        earlyError = flag("x-fake-early-error")
         fast = flag("x-fake-fast")
         if let raw = value("x-fake-usage") {
             let numbers = raw.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

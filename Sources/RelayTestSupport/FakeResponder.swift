@@ -41,7 +41,12 @@ struct FakeResponder: HTTPResponder {
 
         let sequence = state.arrived()
         let requestID = "req_fake_\(sequence)"
-        let controls = FakeControls(request.headers)
+        var controlHeaders = request.headers
+        for (name, value) in state.defaults {
+            if let field = HTTPField.Name(name), controlHeaders[field] == nil { controlHeaders[field] = value }
+        }
+        if let status = state.randomFailure(), let field = HTTPField.Name("x-fake-status") { controlHeaders[field] = String(status) }
+        let controls = FakeControls(controlHeaders)
         let route = Self.route(method: request.method, path: path)
 
         if controls.fast && route == .messages {
@@ -124,7 +129,7 @@ struct FakeResponder: HTTPResponder {
                     return Self.json(200, answer.message, headers: headers)
                 }
                 return try await stream(context: context, controls: controls, headers: headers) { emitter, writer in
-                    try await answer.stream(with: &emitter, to: &writer, midstreamError: controls.midstreamError)
+                    try await answer.stream(with: &emitter, to: &writer, midstreamError: controls.midstreamError, earlyError: controls.earlyError)
                 }
             } else {
                 let answer = ResponsesAnswer(request: json, bodyLength: body.count, controls: controls, sequence: sequence)
@@ -133,7 +138,7 @@ struct FakeResponder: HTTPResponder {
                     return Self.json(200, answer.completedResponse, headers: headers)
                 }
                 return try await stream(context: context, controls: controls, headers: headers) { emitter, writer in
-                    try await answer.stream(with: &emitter, to: &writer, midstreamError: controls.midstreamError)
+                    try await answer.stream(with: &emitter, to: &writer, midstreamError: controls.midstreamError, earlyError: controls.earlyError)
                 }
             }
         case .notFound:

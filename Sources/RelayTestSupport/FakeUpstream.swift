@@ -178,6 +178,17 @@ public final class FakeUpstream: Sendable {
         state.reset()
     }
 
+    /// Makes every request behave as if it carried these `x-fake-*` headers (unless it carries
+    /// them itself): how a test makes one upstream of several fail, hang or answer slowly.
+    public func setDefaultControls(_ headers: [String: String]) {
+        state.defaults = headers
+    }
+
+    /// Answers a random share (0…1) of requests with `status` (for failure-rate benchmarks).
+    public func setRandomFailures(rate: Double, status: Int = 500) {
+        state.setRandomFailures(rate: rate, status: status)
+    }
+
     /// Stops listening, ends open connections (streams in progress count as cancelled) and waits
     /// until the server is gone. Calling it again is harmless.
     public func shutdown() async throws {

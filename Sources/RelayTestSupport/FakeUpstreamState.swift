@@ -9,6 +9,9 @@ final class FakeUpstreamState: Sendable {
         var requests: [RecordedRequest] = []
         var stats = FakeUpstream.Stats()
         var sequence = 0
+        var defaults: [String: String] = [:]
+        var failureRate = 0.0
+        var failureStatus = 500
     }
 
     /// When false nothing is stored (benchmarks), the counters still run.
@@ -47,5 +50,26 @@ final class FakeUpstreamState: Sendable {
 
     func reset() {
         storage.withLock { $0 = Storage() }
+    }
+
+    /// Control headers applied to every request that does not carry them itself.
+    var defaults: [String: String] {
+        get { storage.withLock { $0.defaults } }
+        set { storage.withLock { $0.defaults = newValue } }
+    }
+
+    /// A share of requests (0…1) answered with `status` instead, chosen at random.
+    func setRandomFailures(rate: Double, status: Int) {
+        storage.withLock {
+            $0.failureRate = rate
+            $0.failureStatus = status
+        }
+    }
+
+    func randomFailure() -> Int? {
+        storage.withLock { storage in
+            guard storage.failureRate > 0, Double.random(in: 0..<1) < storage.failureRate else { return nil }
+            return storage.failureStatus
+        }
     }
 }

@@ -160,11 +160,19 @@ struct ResponsesAnswer {
     func stream(
         with emitter: inout SSEEmitter,
         to writer: inout any ResponseBodyWriter,
-        midstreamError: Bool
+        midstreamError: Bool,
+        earlyError: Bool = false
     ) async throws {
         let initial = response(status: "in_progress", output: [], includeUsage: false)
         try await emitter.sendResponses("response.created", [("response", initial)], to: &writer)
         try await emitter.sendResponses("response.in_progress", [("response", initial)], to: &writer)
+        if earlyError {
+            let failed = response(
+                status: "failed", output: [], includeUsage: false,
+                error: ["code": "server_is_overloaded", "message": "FakeUpstream early error"])
+            try await emitter.sendResponses("response.failed", [("response", failed)], to: &writer)
+            return
+        }
         var done: [FakeJSON] = []
         for (outputIndex, item) in items.enumerated() {
             switch item {

@@ -7,7 +7,7 @@ import NIOSSL
 ///
 /// The class decides what the resilience layer may do: a `notSent` failure can always go to
 /// another upstream; a `possiblyAccepted` one may have been billed.
-public enum UpstreamError: Error, Sendable, CustomStringConvertible {
+public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Refused, DNS, TLS handshake, proxy handshake: nothing reached the upstream.
     case connectFailed(String)
     case connectTimeout

@@ -29,6 +29,15 @@ struct FakeUpstreamCommand: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
+    @Option(name: .customLong("control"), help: "Apply an x-fake-* control to every request, e.g. --control x-fake-status=500 (repeatable).")
+    var controls: [String] = []
+
+    @Option(help: "Answer this share (0-1) of requests with --failure-status, at random.")
+    var failureRate: Double = 0
+
+    @Option(help: "Status used by --failure-rate.")
+    var failureStatus: Int = 500
+
     @Flag(help: "Do not keep received requests (benchmarks); counters still run.")
     var noRecord = false
 
@@ -46,6 +55,13 @@ struct FakeUpstreamCommand: AsyncParsableCommand {
         // Take the signals before the server starts so an early SIGTERM is not lost.
         let signals = Self.stopSignals()
         let fake = try await FakeUpstream.start(tls: tls, host: host, port: port, record: !noRecord)
+        var defaults: [String: String] = [:]
+        for control in controls {
+            let parts = control.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { defaults[String(parts[0]).lowercased()] = String(parts[1]) }
+        }
+        fake.setDefaultControls(defaults)
+        fake.setRandomFailures(rate: failureRate, status: failureStatus)
         if let portFile {
             try Data("\(fake.port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
         }

@@ -60,7 +60,9 @@ struct Serve: AsyncParsableCommand {
             say("Migrated a codex_cc_switch config to the Switchyard format; the original is kept at \(backup.path).")
             for note in outcome.migrationNotes { say("  note: \(note)") }
         }
-        let app = try SwitchyardApp.build(config: config, host: host, port: port, logger: logger) { bound in
+        let app = try SwitchyardApp.build(
+            config: config, host: host, port: port, logger: logger, store: store, environment: ProcessInfo.processInfo.environment
+        ) { bound in
             let banner = SwitchyardApp.banner(config: config, host: host, port: bound, configPath: store.configURL.path)
             FileHandle.standardOutput.write(Data((banner.joined(separator: "\n") + "\n").utf8))
         }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import RelayConfig
+import RelayCore
 import RelayServer
 import RelayTestSupport
 
@@ -29,12 +30,22 @@ struct RelayHarness {
         return file
     }
 
-    static func run<R: Sendable>(_ file: ConfigFile, _ body: @Sendable (RelayHarness) async throws -> R) async throws -> R {
+    /// Runs the relay; with `dataDirectory`, the config is written there and watched for edits.
+    static func run<R: Sendable>(
+        _ file: ConfigFile, dataDirectory: URL? = nil, _ body: @Sendable (RelayHarness) async throws -> R
+    ) async throws -> R {
         let config = try ConfigValidator.validate(file)
         var logger = Logger(label: "relay-test")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try SwitchyardApp.build(config: config, host: "127.0.0.1", port: 0, logger: logger) { port in
+        var store: ConfigStore?
+        if let dataDirectory {
+            let created = ConfigStore(dataDirectory: dataDirectory)
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+            try created.save(file)
+            store = created
+        }
+        let app = try SwitchyardApp.build(config: config, host: "127.0.0.1", port: 0, logger: logger, store: store) { port in
             continuation.yield(port)
         }
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
@@ -78,6 +89,11 @@ struct RelayHarness {
         return (Int(response.status.code), response.headers, String(buffer: body))
     }
 
+    /// The relay's status document.
+    func status() async throws -> JSONValue {
+        try JSONValue.parse(try await get("/api/status", headers: []).body)
+    }
+
     func get(_ path: String, headers: [(String, String)] = [("x-api-key", RelayHarness.clientKey)]) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: base + path)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -86,7 +102,18 @@ struct RelayHarness {
     }
 }
 
+/// Polls an async `condition` every 50 ms for up to `seconds`.
+func eventually(within seconds: Double = 3, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return await condition()
+}
+
 /// Polls `condition` every 20 ms for up to `seconds`.
+@_disfavoredOverload
 func eventually(within seconds: Double = 3, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {

@@ -112,10 +112,18 @@ def codex_bin() -> Path:
 # processes
 
 
-def start_fake(bins, tmp: Path, name: str, tls=None) -> FakeUpstream:
-    fake = FakeUpstream(bins.fake, tmp, name=name, tls=tls)
+def start_fake(bins, tmp: Path, name: str, tls=None, extra_args=None) -> FakeUpstream:
+    fake = FakeUpstream(bins.fake, tmp, name=name, tls=tls, extra_args=extra_args)
     _FAKES.append(fake)
     return fake
+
+
+@pytest.fixture
+def broken_fake(bins, tmp_path_factory):
+    """A fake upstream that answers every request with 500 (a broken first upstream)."""
+    f = start_fake(bins, tmp_path_factory.mktemp("broken"), "broken-upstream", extra_args=["--control", "x-fake-status=500"])
+    yield f
+    f.stop()
 
 
 @pytest.fixture(scope="session")

@@ -215,7 +215,8 @@ def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] |
 class FakeUpstream:
     """The project's fake-upstream binary, plain HTTP or TLS."""
 
-    def __init__(self, binary: Path, work: Path, name: str = "fake-upstream", tls: "TLSMaterial | None" = None):
+    def __init__(self, binary: Path, work: Path, name: str = "fake-upstream", tls: "TLSMaterial | None" = None,
+                 extra_args: "list[str] | None" = None):
         work.mkdir(parents=True, exist_ok=True)
         self.tls = tls
         port_file = work / f"{name}.port"
@@ -224,6 +225,7 @@ class FakeUpstream:
         argv = [str(binary), "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file)]
         if tls:
             argv += ["--tls-cert", str(tls.cert), "--tls-key", str(tls.key)]
+        argv += list(extra_args or [])
         self.proc = Proc(name, argv, work)
 
         def read_port():

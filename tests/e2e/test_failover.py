@@ -38,7 +38,6 @@ def ask_responses(relay) -> str:
     return c.responses.create(model="gpt-5.5", input="hi").output_text
 
 
-@pytest.mark.xfail(strict=True, reason="failover between upstreams is issue 3 (resilience); issue 2 only selects")
 def test_refused_primary_fails_over_to_backup(fake, make_relay):
     fake.reset()
     dead_a, dead_o = dead_entries(refused_port())
@@ -82,3 +81,37 @@ def test_refused_upstream_is_detected_quickly(make_relay):
         ask_anthropic(relay)
     elapsed = time.monotonic() - started
     assert elapsed < 3.0, f"a refused upstream connection took {elapsed:.1f}s to be reported"
+
+
+def broken_first_relay(make_relay, broken_fake, fake, name):
+    broken_a = upstream_entry_anthropic(broken_fake, name="broken-anthropic", key="sk-ant-upstream-CANARY-broken-000")
+    broken_o = upstream_entry_responses(broken_fake, name="broken-responses", key="sk-upstream-CANARY-broken-0000")
+    return make_relay(lambda port: relay_config(
+        port,
+        [broken_a, upstream_entry_anthropic(fake)],
+        [broken_o, upstream_entry_responses(fake)],
+    ), name=name)
+
+
+def test_claude_code_completes_a_turn_while_the_first_upstream_is_broken(fake, broken_fake, make_relay, claude_bin, cli_env, tmp_path):
+    from test_claude_code import run_claude
+    fake.reset()
+    relay = broken_first_relay(make_relay, broken_fake, fake, "switchyard-broken-first-claude")
+    rc, result, err, _ = run_claude(claude_bin, cli_env, tmp_path, relay, "run echo via Bash", extra_args=["--allowedTools", "Bash"])
+    assert rc == 0, f"claude failed: {result}\nstderr: {err[-2000:]}"
+    assert result["result"].startswith("Tool said: switchyard-tool-ok"), result["result"]
+    assert broken_fake.api_requests("/v1/messages"), "the broken upstream was tried first"
+    assert len(fake.api_requests("/v1/messages")) >= 2
+
+
+def test_codex_completes_a_turn_while_the_first_upstream_is_broken(fake, broken_fake, make_relay, codex_bin, cli_env, tmp_path):
+    from test_codex import run_codex
+    fake.reset()
+    relay = broken_first_relay(make_relay, broken_fake, fake, "switchyard-broken-first-codex")
+    rc, events, out, err = run_codex(codex_bin, cli_env, tmp_path, relay,
+                                     "Run `echo switchyard-tool-ok` in the shell and tell me what it printed.")
+    assert rc == 0, f"rc={rc}\n{out[-3000:]}\n{err[-1500:]}"
+    types = [e.get("type") for e in events]
+    assert "turn.completed" in types and "turn.failed" not in types, out[-3000:]
+    assert broken_fake.api_requests("/responses"), "the broken upstream was tried first"
+    assert len(fake.api_requests("/responses")) >= 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from harness import (
     CLIENT_KEY,
     WRONG_KEY,
@@ -38,6 +40,11 @@ def exercise(relay: Relay, fake) -> None:
     calls.append(("/openai/responses", {**o_body, "stream": True}, {**bearer, "x-fake-midstream-error": "1"}))
     for path, body, headers in calls:
         http_json("POST", relay.url + path, body=body, headers={"anthropic-version": "2023-06-01", **headers})
+        # 401/403 disable the key and 429/500 cool it; put it back so every call reaches the upstream.
+        http_json("POST", relay.url + "/api/health/reset", body={})
+    status_code, status_doc, _ = http_json("GET", relay.url + "/api/status")
+    assert status_code == 200
+    assert not secret_leaks(json.dumps(status_doc)), "a secret in /api/status"
 
     before = fake.stats()["received"]
     s = RawStream(relay.port, "/openai/responses", {**o_body, "stream": True}, {**bearer, "x-fake-hang": "1"})

@@ -16,6 +16,9 @@ public struct UpstreamEntry: Codable, Sendable, Equatable {
     public var enabled: Bool
     /// Monday first, seven entries; written as booleans, 0/1 accepted.
     public var weekdays: [Bool]
+    /// Optional hour windows (`"09:00-18:00"`, `"22:00-02:00"` crosses midnight) in the time zone;
+    /// nil or empty means all day. A window belongs to the day it starts on.
+    public var hours: [String]?
     /// Per-upstream outbound proxy; overrides the global one. `none` disables any proxy.
     public var proxy: String?
     /// PEM file of extra trusted CA certificates for this upstream's TLS.
@@ -26,7 +29,7 @@ public struct UpstreamEntry: Codable, Sendable, Equatable {
     public init(
         name: String, baseURL: String, key: String, format: WireFormat? = nil, auth: AuthStyle? = nil,
         role: UpstreamRole = .primary, enabled: Bool = true, weekdays: [Bool] = Array(repeating: true, count: 7),
-        proxy: String? = nil, caFile: String? = nil, activation: Activation? = nil
+        hours: [String]? = nil, proxy: String? = nil, caFile: String? = nil, activation: Activation? = nil
     ) {
         self.name = name
         self.baseURL = baseURL
@@ -36,13 +39,14 @@ public struct UpstreamEntry: Codable, Sendable, Equatable {
         self.role = role
         self.enabled = enabled
         self.weekdays = weekdays
+        self.hours = hours
         self.proxy = proxy
         self.caFile = caFile
         self.activation = activation
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, baseURL = "base_url", key, format, auth, role, enabled, weekdays, proxy, caFile = "ca_file", activation
+        case name, baseURL = "base_url", key, format, auth, role, enabled, weekdays, hours, proxy, caFile = "ca_file", activation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +60,7 @@ public struct UpstreamEntry: Codable, Sendable, Equatable {
         role = try c.decodeIfPresent(UpstreamRole.self, forKey: .role) ?? .primary
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
         weekdays = try c.decodeIfPresent(FlexibleBools.self, forKey: .weekdays)?.values ?? Array(repeating: true, count: 7)
+        hours = try c.decodeIfPresent([String].self, forKey: .hours)
         proxy = try c.decodeIfPresent(String.self, forKey: .proxy)
         caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
         activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
@@ -74,15 +79,33 @@ public enum UpstreamRole: String, Codable, Sendable, CaseIterable {
     case backup
 }
 
-/// A daily activation request at a local time.
+/// A daily activation request at a local time: a minimal paid request that starts the key's
+/// billing window (定时激活). The configured time is never rewritten.
 public struct Activation: Codable, Sendable, Equatable {
     public var enabled: Bool
     /// `HH:MM` in the configured time zone.
     public var time: String
+    /// Model of the activation request; nil uses a small default per format.
+    public var model: String?
+    /// Prompt text of the activation request.
+    public var prompt: String?
 
-    public init(enabled: Bool = false, time: String = "08:00") {
+    public init(enabled: Bool = false, time: String = "08:00", model: String? = nil, prompt: String? = nil) {
         self.enabled = enabled
         self.time = time
+        self.model = model
+        self.prompt = prompt
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case enabled, time, model, prompt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? false
+        time = try c.decodeIfPresent(String.self, forKey: .time) ?? "08:00"
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        prompt = try c.decodeIfPresent(String.self, forKey: .prompt)
     }
 }
 

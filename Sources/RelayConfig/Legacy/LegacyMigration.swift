@@ -80,7 +80,11 @@ public enum LegacyMigration {
             }
             if let value = number("non_streaming_read_timeout"), value > 0 { file.timeouts.total = value }
             if let value = number("api_error_threshold") { file.health.errorThreshold = max(1, Int(value)) }
-            if let value = number("api_cooldown_seconds"), value > 0 { file.health.cooldownSeconds = value }
+            if let value = number("api_cooldown_seconds"), value > 0 {
+                // The original cooled a key for exactly this long; keep it as the first step.
+                file.health.cooldownSeconds = value
+                file.health.cooldownMaxSeconds = max(value, file.health.cooldownMaxSeconds)
+            }
             if let value = number("primary_api_check_interval"), value > 0 { file.health.primaryCheckInterval = value }
             if let value = number("max_retries") { file.retry.maxAttempts = max(1, Int(value)) }
         }

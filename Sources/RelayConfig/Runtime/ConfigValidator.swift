@@ -86,11 +86,16 @@ public enum ConfigValidator {
             }
             pools[pool] = targets
         }
+        var retryNodes: [UpstreamTarget] = []
         for (index, entry) in file.retryNodes.enumerated() {
             let path = "retry_nodes[\(index)]"
-            _ = validate(
-                entry, path: path, pool: .claude, index: index, name: entry.name, globalProxy: globalProxy,
-                environmentProxy: environmentProxy, issues: &issues)
+            let name = entry.name.isEmpty ? "retry-\(index + 1)" : entry.name
+            if let target = validate(
+                entry, path: path, pool: .claude, index: index, name: name, globalProxy: globalProxy,
+                environmentProxy: environmentProxy, issues: &issues, isRetryNode: true)
+            {
+                retryNodes.append(target)
+            }
         }
         for (index, rule) in file.modelRules.enumerated() {
             if rule.source.isEmpty { issues.append(ConfigIssue(path: "model_rules[\(index)].source", message: "must not be empty")) }
@@ -103,11 +108,44 @@ public enum ConfigValidator {
         for (name, value) in timeoutFields where !(value > 0) || !value.isFinite {
             issues.append(ConfigIssue(path: "timeouts.\(name)", message: "must be a positive number of seconds"))
         }
+        for (pool, override) in file.timeouts.pools.sorted(by: { $0.key < $1.key }) {
+            if PoolName(rawValue: pool) == nil {
+                issues.append(ConfigIssue(path: "timeouts.pools.\(pool)", message: "unknown pool; use claude, codex or openai"))
+            }
+            checkOverride(override, path: "timeouts.pools.\(pool)", issues: &issues)
+        }
+        checkOverride(file.timeouts.retryNodes, path: "timeouts.retry_nodes", issues: &issues)
         if file.health.errorThreshold < 1 {
             issues.append(ConfigIssue(path: "health.error_threshold", message: "must be at least 1"))
         }
+        let healthFields: [(String, Double)] = [
+            ("cooldown_seconds", file.health.cooldownSeconds), ("cooldown_max_seconds", file.health.cooldownMaxSeconds),
+            ("primary_check_interval", file.health.primaryCheckInterval), ("retry_after_cap_seconds", file.health.retryAfterCapSeconds),
+            ("overload_cooldown_seconds", file.health.overloadCooldownSeconds),
+        ]
+        for (name, value) in healthFields where !(value > 0) || !value.isFinite {
+            issues.append(ConfigIssue(path: "health.\(name)", message: "must be a positive number of seconds"))
+        }
+        if file.health.cooldownMaxSeconds < file.health.cooldownSeconds {
+            issues.append(ConfigIssue(path: "health.cooldown_max_seconds", message: "must be at least cooldown_seconds"))
+        }
         if file.retry.maxAttempts < 1 {
             issues.append(ConfigIssue(path: "retry.max_attempts", message: "must be at least 1"))
+        }
+        if file.retry.sameUpstreamRetries < 0 {
+            issues.append(ConfigIssue(path: "retry.same_upstream_retries", message: "must not be negative"))
+        }
+        if !(file.retry.backoffBaseMs >= 0) || file.retry.backoffCapMs < file.retry.backoffBaseMs {
+            issues.append(ConfigIssue(path: "retry.backoff_cap_ms", message: "must be at least backoff_base_ms (both ≥ 0)"))
+        }
+        if !(file.retry.deadlineSeconds > 0) {
+            issues.append(ConfigIssue(path: "retry.deadline_seconds", message: "must be positive"))
+        }
+        if !(0...1).contains(file.retry.budgetRatio) {
+            issues.append(ConfigIssue(path: "retry.budget_ratio", message: "must be between 0 and 1"))
+        }
+        if file.retry.budgetMinConcurrent < 0 {
+            issues.append(ConfigIssue(path: "retry.budget_min_concurrent", message: "must not be negative"))
         }
         for key in file.errorStrategies.httpStatus.keys.sorted() where key != "default" {
             if Int(key).map({ !(100...599).contains($0) }) ?? true {
@@ -124,12 +162,21 @@ public enum ConfigValidator {
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         return RuntimeConfig(
             file: file, server: file.server, timeZone: timeZone, clients: clients, pools: pools, timeouts: file.timeouts,
-            warnings: warnings)
+            retryNodes: retryNodes, warnings: warnings)
+    }
+
+    private static func checkOverride(_ override: TimeoutOverride, path: String, issues: inout [ConfigIssue]) {
+        let fields: [(String, Double?)] = [("connect", override.connect), ("first_byte", override.firstByte), ("idle", override.idle), ("total", override.total)]
+        for (name, value) in fields {
+            if let value, !(value > 0) || !value.isFinite {
+                issues.append(ConfigIssue(path: "\(path).\(name)", message: "must be a positive number of seconds"))
+            }
+        }
     }
 
     private static func validate(
         _ entry: UpstreamEntry, path: String, pool: PoolName, index: Int, name: String, globalProxy: ProxySetting?,
-        environmentProxy: EnvironmentProxy?, issues: inout [ConfigIssue]
+        environmentProxy: EnvironmentProxy?, issues: inout [ConfigIssue], isRetryNode: Bool = false
     ) -> UpstreamTarget? {
         let before = issues.count
         var url: UpstreamURL?
@@ -155,6 +202,14 @@ public enum ConfigValidator {
         if let activation = entry.activation, !isClockTime(activation.time) {
             issues.append(ConfigIssue(path: "\(path).activation.time", message: "must be HH:MM (24-hour)"))
         }
+        var windows: [HourWindow] = []
+        for (index, text) in (entry.hours ?? []).enumerated() {
+            if let window = HourWindow.parse(text) {
+                windows.append(window)
+            } else {
+                issues.append(ConfigIssue(path: "\(path).hours[\(index)]", message: "must be HH:MM-HH:MM, e.g. 09:00-18:00 or 22:00-02:00"))
+            }
+        }
         var proxy: ProxySetting?
         if let text = entry.proxy, !text.isEmpty {
             if text != "none" {
@@ -176,7 +231,8 @@ public enum ConfigValidator {
             id: "\(pool.rawValue)/\(name)", name: name, pool: pool, index: index, baseURL: url,
             key: entry.key.trimmingCharacters(in: .whitespaces), format: format,
             auth: entry.auth ?? (format == .anthropic ? .xAPIKey : .bearer), role: entry.role, enabled: entry.enabled,
-            weekdays: entry.weekdays, proxy: proxy, caFile: entry.caFile)
+            weekdays: entry.weekdays, hours: windows, proxy: proxy, caFile: entry.caFile, activation: entry.activation,
+            isRetryNode: isRetryNode)
     }
 
     static func isClockTime(_ text: String) -> Bool {

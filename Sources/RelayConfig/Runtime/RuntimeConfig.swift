@@ -11,12 +11,17 @@ public struct RuntimeConfig: Sendable {
     public let clients: [ClientCredential]
     public let pools: [PoolName: [UpstreamTarget]]
     public let timeouts: Timeouts
+    /// Strategy-retry nodes (策略重试), in order.
+    public let retryNodes: [UpstreamTarget]
+    public var health: HealthSettings { file.health }
+    public var retry: RetrySettings { file.retry }
+    public var errorStrategies: ErrorStrategies { file.errorStrategies }
     /// Non-fatal remarks (weak client keys, ignored entries), shown at startup.
     public let warnings: [String]
 
     public init(
         file: ConfigFile, server: ServerSettings, timeZone: TimeZone, clients: [ClientCredential],
-        pools: [PoolName: [UpstreamTarget]], timeouts: Timeouts, warnings: [String]
+        pools: [PoolName: [UpstreamTarget]], timeouts: Timeouts, retryNodes: [UpstreamTarget] = [], warnings: [String]
     ) {
         self.file = file
         self.server = server
@@ -24,10 +29,17 @@ public struct RuntimeConfig: Sendable {
         self.clients = clients
         self.pools = pools
         self.timeouts = timeouts
+        self.retryNodes = retryNodes
         self.warnings = warnings
     }
 
     public func upstreams(in pool: PoolName) -> [UpstreamTarget] { pools[pool] ?? [] }
+
+    /// Timeouts for `pool`, with its overrides applied.
+    public func timeouts(for pool: PoolName) -> Timeouts { timeouts.applying(timeouts.pools[pool.rawValue]) }
+
+    /// Every upstream of every pool and the retry nodes.
+    public var allTargets: [UpstreamTarget] { PoolName.allCases.flatMap { upstreams(in: $0) } + retryNodes }
 }
 
 /// The pools the original project had, each serving one family of client routes.
@@ -64,12 +76,21 @@ public struct UpstreamTarget: Sendable, Identifiable, Equatable {
     public let enabled: Bool
     /// Monday first.
     public let weekdays: [Bool]
+    /// Hour windows in the time zone; empty means all day.
+    public let hours: [HourWindow]
     public let proxy: ProxySetting?
     public let caFile: String?
+    public let activation: Activation?
+    /// True for a strategy-retry node rather than a pool member.
+    public let isRetryNode: Bool
+    /// Identity for health state: survives config edits that leave this upstream unchanged
+    /// (same pool, name, URL and key), and changes when any of those change.
+    public var healthKey: String { "\(isRetryNode ? "retry" : pool.rawValue)|\(name)|\(baseURL)|\(keyID)" }
 
     public init(
         id: String, name: String, pool: PoolName, index: Int, baseURL: UpstreamURL, key: String, format: WireFormat,
-        auth: AuthStyle, role: UpstreamRole, enabled: Bool, weekdays: [Bool], proxy: ProxySetting?, caFile: String?
+        auth: AuthStyle, role: UpstreamRole, enabled: Bool, weekdays: [Bool], hours: [HourWindow] = [], proxy: ProxySetting?,
+        caFile: String?, activation: Activation? = nil, isRetryNode: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -83,8 +104,11 @@ public struct UpstreamTarget: Sendable, Identifiable, Equatable {
         self.role = role
         self.enabled = enabled
         self.weekdays = weekdays
+        self.hours = hours
         self.proxy = proxy
         self.caFile = caFile
+        self.activation = activation
+        self.isRetryNode = isRetryNode
     }
 }
 
@@ -178,5 +202,42 @@ public struct ProxySetting: Sendable, Hashable, CustomStringConvertible {
         default:
             return .failure(ConfigIssue(path: "", message: "unsupported proxy scheme \(scheme); use http or socks5"))
         }
+    }
+}
+
+/// A daily window `start..<end` in minutes after midnight; `end <= start` crosses midnight.
+public struct HourWindow: Sendable, Equatable, CustomStringConvertible {
+    public let startMinute: Int
+    public let endMinute: Int
+
+    public init(startMinute: Int, endMinute: Int) {
+        self.startMinute = startMinute
+        self.endMinute = endMinute
+    }
+
+    public var crossesMidnight: Bool { endMinute <= startMinute }
+
+    public var description: String {
+        func clock(_ minute: Int) -> String {
+            let hour = minute / 60
+            let rest = minute % 60
+            return (hour < 10 ? "0" : "") + "\(hour):" + (rest < 10 ? "0" : "") + "\(rest)"
+        }
+        return clock(startMinute) + "-" + clock(endMinute % 1440)
+    }
+
+    /// Parses `HH:MM-HH:MM`; `24:00` is allowed as an end.
+    public static func parse(_ text: String) -> HourWindow? {
+        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start < 1440, start != end else { return nil }
+        return HourWindow(startMinute: start, endMinute: end)
+    }
+
+    static func minutes(_ text: String) -> Int? {
+        let pieces = text.split(separator: ":")
+        guard pieces.count == 2, pieces[0].count == 2, pieces[1].count == 2, let hour = Int(pieces[0]), let minute = Int(pieces[1]),
+            (0...24).contains(hour), (0..<60).contains(minute), hour * 60 + minute <= 1440
+        else { return nil }
+        return hour * 60 + minute
     }
 }

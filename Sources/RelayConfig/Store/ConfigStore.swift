@@ -113,6 +113,11 @@ public struct ConfigStore: Sendable {
         }
     }
 
+    /// Atomic private write of any data-dir file (state files, exports).
+    public static func writeFileAtomically(_ data: Data, to url: URL) throws {
+        try writeAtomically(data, to: url)
+    }
+
     /// temp (0600, O_EXCL) → write → fsync → rename → fsync(dir).
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent().path

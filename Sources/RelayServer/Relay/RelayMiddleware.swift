@@ -15,7 +15,7 @@ public struct RelayMiddleware: RouterMiddleware {
         case .notRelay:
             return try await next(request, context)
         case .route(let route):
-            return await relay.serve(request, route: route, connection: relay.connections.watcher(for: context.channel), logger: context.logger)
+            return await relay.serve(request, route: route, connection: relay.runtime.connections.watcher(for: context.channel), logger: context.logger)
         case .methodNotAllowed(let dialect, let allowed):
             var headers = HTTPFields()
             headers[.allow] = allowed

@@ -5,43 +5,34 @@ public import Hummingbird
 public import Logging
 import NIOCore
 import NIOHTTP1
-public import RelayConfig
+import RelayConfig
 public import RelayCore
 import RelayRouting
-public import RelayUpstream
+import RelayUpstream
 
-/// Serves relay routes: authenticate → read the body once → take the config snapshot →
-/// choose an upstream → send → stream the answer back untouched while observing usage.
+/// Serves relay routes: authenticate → read the body once → take the config snapshot → plan
+/// candidates → attempt loop up to the commit point → stream the answer back untouched while
+/// observing usage → one record per request.
 public struct RelayService: Sendable {
-    public let configs: ConfigHolder
-    public let clients: UpstreamClients
-    public let sink: any UsageSink
-    public let clock: any WallClock
-    public let connections: ConnectionRegistry
+    public let runtime: RelayRuntime
 
-    public init(
-        configs: ConfigHolder, clients: UpstreamClients, sink: any UsageSink, connections: ConnectionRegistry,
-        clock: any WallClock = SystemWallClock()
-    ) {
-        self.configs = configs
-        self.connections = connections
-        self.clients = clients
-        self.sink = sink
-        self.clock = clock
+    public init(runtime: RelayRuntime) {
+        self.runtime = runtime
     }
 
     public func serve(_ request: Request, route: RelayRoute, connection: ConnectionWatcher, logger: Logger) async -> Response {
-        let config = configs.snapshot
+        let config = runtime.configs.snapshot
         let requestID = Self.makeRequestID()
         let started = ContinuousClock.now
+        let sink = runtime.sink
         var record = RequestRecord(
-            requestID: requestID, startedAt: clock.now(), client: nil, inbound: route.inbound, route: route.kind.rawValue,
+            requestID: requestID, startedAt: runtime.wallClock.now(), client: nil, inbound: route.inbound, route: route.kind.rawValue,
             pool: route.pool.rawValue)
         func fail(_ error: RelayHTTPError) -> Response {
             record.status = error.status.code
-            record.errorLabel = error.code
+            record.errorLabel = record.errorLabel ?? error.code
             record.durationSeconds = Self.seconds(since: started)
-            self.sink.record(record)
+            sink.record(record)
             return error.response(requestID: requestID)
         }
 
@@ -55,9 +46,7 @@ public struct RelayService: Sendable {
                     message: "No client key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`."))
         case .invalid:
             return fail(
-                RelayHTTPError(
-                    .unauthorized, dialect: route.dialect, code: "invalid_api_key",
-                    message: "The client key is not valid for this relay."))
+                RelayHTTPError(.unauthorized, dialect: route.dialect, code: "invalid_api_key", message: "The client key is not valid for this relay."))
         }
         record.client = client.name
 
@@ -72,80 +61,70 @@ public struct RelayService: Sendable {
             return fail(Self.tooLarge(route, limit: limit))
         }
 
-        let candidates = UpstreamSelector.candidates(in: config.upstreams(in: route.pool), at: clock.now(), timeZone: config.timeZone)
-        guard let target = candidates.first else {
-            let reasons = candidates.skipped.map { "\($0.target.name): \($0.reason.rawValue)" }
-            let detail = reasons.isEmpty ? "no upstreams are configured" : reasons.joined(separator: ", ")
-            return fail(
-                RelayHTTPError(
-                    .serviceUnavailable, dialect: route.dialect, code: "no_upstream_available",
-                    message: "No upstream in the \(route.pool.rawValue) pool can serve now (\(detail))."))
-        }
-        record.upstream = target.name
-
         var clientHeaders: [(name: String, value: String)] = []
         clientHeaders.reserveCapacity(request.headers.count)
         for field in request.headers { clientHeaders.append((field.name.rawName, field.value)) }
-        let forwarded = HeaderPolicy.upstreamHeaders(from: clientHeaders)
-        let method = request.method.rawValue
-        let query = request.uri.query
-        var attemptLogger = logger
-        attemptLogger[metadataKey: "relay.upstream"] = "\(target.name)"
-        attemptLogger[metadataKey: "relay.key_id"] = "\(target.keyID)"
-        let upstreamLogger = attemptLogger
+        let context = AttemptInputs(
+            route: route, config: config, method: request.method.rawValue, query: request.uri.query,
+            headers: HeaderPolicy.upstreamHeaders(from: clientHeaders), logger: logger)
 
-        // Phase 1, cancelled at once if the client hangs up: read the body, send, wait for headers.
+        // Phase 1, cancelled at once if the client hangs up: read the body, choose, attempt until
+        // an upstream passes the commit point (success headers and its first content event).
         let body = request.body
-        let phase = await Self.cancellingOnClose(connection) { () async -> Result<(HTTPClientResponse, Bool, String?), RelayHTTPError> in
-            var payload: ByteBuffer?
-            var streaming = false
-            var model: String?
-            if method == "POST" {
-                let collected: ByteBuffer
+        let runtime = self.runtime
+        let phase = await Self.cancellingOnClose(connection) { () async -> PhaseOne in
+            var inputs = context
+            if inputs.method == "POST" {
                 do {
-                    collected = try await body.collect(upTo: limit)
+                    inputs.body = try await body.collect(upTo: limit)
                 } catch is NIOTooManyBytesError {
-                    return .failure(Self.tooLarge(route, limit: limit))
+                    return .rejected(Self.tooLarge(route, limit: limit))
                 } catch {
-                    return .failure(Self.upstreamFailure(.cancelled, route: route, upstream: target.name))
+                    return .cancelled(attempts: 0)
                 }
-                let fields = collected.withUnsafeReadableBytes { JSONFieldScanner.topLevelFields(["model", "stream"], in: $0) }
-                streaming = fields?["stream"]?.boolValue ?? false
-                model = fields?["model"]?.stringValue
-                payload = collected
+                if let payload = inputs.body {
+                    let fields = payload.withUnsafeReadableBytes { JSONFieldScanner.topLevelFields(["model", "stream"], in: $0) }
+                    inputs.streaming = fields?["stream"]?.boolValue ?? false
+                    inputs.model = fields?["model"]?.stringValue
+                }
             }
-            let call = UpstreamCall(
-                target: target, method: method, apiPath: route.apiPath, query: query, headers: forwarded, body: payload,
-                streaming: streaming)
-            do {
-                let response = try await call.send(using: clients, timeouts: config.timeouts, logger: upstreamLogger)
-                return .success((response, streaming, model))
-            } catch {
-                return .failure(Self.upstreamFailure(UpstreamError.classify(error, afterHead: false), route: route, upstream: target.name))
-            }
+            return await RelayAttempts(runtime: runtime, inputs: inputs).run()
         }
-        guard let phase else {
+
+        switch phase {
+        case .none, .some(.cancelled):
+            if case .some(.cancelled(let attempts)) = phase { record.attempts = attempts }
             record.clientCancelled = true
             record.errorLabel = "client_cancelled"
             record.status = 499
-            record.attempts = 1
             record.durationSeconds = Self.seconds(since: started)
-            self.sink.record(record)
+            sink.record(record)
             return Response(status: .init(code: 499))
-        }
-        record.attempts = 1
-        let upstream: HTTPClientResponse
-        switch phase {
-        case .failure(let error):
-            if error.code == "client_cancelled" { record.clientCancelled = true }
+        case .some(.rejected(let error)):
             return fail(error)
-        case .success(let (response, streaming, model)):
-            upstream = response
-            record.streamed = streaming
-            record.requestedModel = model
+        case .some(.failed(let error, let details)):
+            record.attempts = details.attempts
+            record.requestedModel = details.model
+            record.upstream = details.lastUpstream
+            record.errorLabel = details.label
+            record.streamed = details.streaming
+            return fail(error)
+        case .some(.committed(let prepared)):
+            record.attempts = prepared.attempts
+            record.upstream = prepared.target.name
+            record.requestedModel = prepared.model
+            record.streamed = prepared.streaming
+            return Self.relayResponse(prepared, route: route, record: record, started: started, requestID: requestID, runtime: runtime)
         }
+    }
 
-        // Phase 2: relay the head, then the body chunk by chunk as it arrives.
+    /// Phase 2: the head, the bytes read before the commit point, then the rest as it arrives.
+    static func relayResponse(
+        _ prepared: PreparedResponse, route: RelayRoute, record initial: RequestRecord, started: ContinuousClock.Instant, requestID: String,
+        runtime: RelayRuntime
+    ) -> Response {
+        var record = initial
+        let upstream = prepared.head
         record.status = Int(upstream.status.code)
         var headers = HTTPFields()
         var upstreamHeaders: [(name: String, value: String)] = []
@@ -154,27 +133,42 @@ public struct RelayService: Sendable {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }
         if let name = HTTPField.Name("x-switchyard-request-id") { headers[name] = requestID }
-        let contentType = upstream.headers.first(name: "content-type") ?? ""
-        let isEventStream = contentType.lowercased().hasPrefix("text/event-stream")
+        let isEventStream = prepared.isEventStream
         let contentLength = isEventStream ? nil : upstream.headers.first(name: "content-length").flatMap(Int.init)
-        let format = target.format
-        let usageSink = self.sink
+        let sink = runtime.sink
+        let health = runtime.health
+        let healthKey = prepared.target.healthKey
         let finalRecord = record
         let responseBody = ResponseBody(contentLength: contentLength) { writer in
             var record = finalRecord
-            var observer = UsageObserver(format: format, streaming: isEventStream)
-            var iterator = upstream.body.makeAsyncIterator()
-            var wroteAnything = false
-            var lastBytes: [UInt8] = []
-            while true {
+            var observer = prepared.observer
+            let iterator = prepared.iterator
+            var tail = TailBytes()
+            var clientGone = false
+            for chunk in prepared.buffered {
+                if record.timeToFirstByteSeconds == nil { record.timeToFirstByteSeconds = Self.seconds(since: started) }
+                tail.note(chunk)
+                do {
+                    try await writer.write(chunk)
+                } catch {
+                    clientGone = true
+                    break
+                }
+            }
+            while !clientGone {
                 let chunk: ByteBuffer?
                 do {
                     chunk = try await iterator.next()
                 } catch {
                     let failure = UpstreamError.classify(error, afterHead: true)
                     record.errorLabel = failure.metricLabel
+                    if failure != .cancelled {
+                        health.recordFailure(
+                            healthKey, effect: .countFailure, label: "after_commit_\(failure.metricLabel)", retryAfter: nil,
+                            settings: runtime.configs.snapshot.health)
+                    }
                     if isEventStream {
-                        let event = Self.midStreamErrorEvent(route: route, failure: failure, afterPartialLine: !(lastBytes == [0x0A, 0x0A]))
+                        let event = Self.midStreamErrorEvent(route: route, failure: failure, afterPartialLine: !tail.endsWithBlankLine)
                         try? await writer.write(ByteBuffer(string: event))
                     }
                     break
@@ -183,32 +177,32 @@ public struct RelayService: Sendable {
                     observer.finish()
                     break
                 }
-                if !wroteAnything {
-                    wroteAnything = true
-                    record.timeToFirstByteSeconds = Self.seconds(since: started)
-                }
+                if record.timeToFirstByteSeconds == nil { record.timeToFirstByteSeconds = Self.seconds(since: started) }
                 chunk.withUnsafeReadableBytes { observer.consume($0) }
-                if chunk.readableBytes >= 2 {
-                    lastBytes = chunk.getBytes(at: chunk.readerIndex + chunk.readableBytes - 2, length: 2) ?? []
-                } else if let byte = chunk.getBytes(at: chunk.readerIndex, length: chunk.readableBytes) {
-                    lastBytes = Array((lastBytes + byte).suffix(2))
-                }
+                tail.note(chunk)
                 do {
                     try await writer.write(chunk)
                 } catch {
-                    record.clientCancelled = true
-                    record.errorLabel = "client_cancelled"
-                    break
+                    clientGone = true
                 }
+            }
+            if clientGone {
+                record.clientCancelled = true
+                record.errorLabel = "client_cancelled"
             }
             let observed = observer.observed
             record.usage = observed.usage
             record.servedModel = observed.servedModel
             record.partial = isEventStream && !observed.sawTerminalEvent
-            if let inBand = observed.inBandError, record.errorLabel == nil { record.errorLabel = "in_band_\(inBand)" }
+            if let inBand = observed.inBandError, record.errorLabel == nil {
+                record.errorLabel = "in_band_\(inBand)"
+                health.recordFailure(
+                    healthKey, effect: .countFailure, label: "after_commit_in_band_\(inBand)", retryAfter: nil,
+                    settings: runtime.configs.snapshot.health)
+            }
             record.durationSeconds = Self.seconds(since: started)
-            usageSink.record(record)
-            if !record.clientCancelled { try? await writer.finish(nil) }
+            sink.record(record)
+            if !clientGone { try? await writer.finish(nil) }
         }
         return Response(status: .init(code: Int(upstream.status.code)), headers: headers, body: responseBody)
     }
@@ -233,19 +227,6 @@ public struct RelayService: Sendable {
         RelayHTTPError(
             .contentTooLarge, dialect: route.dialect, code: "request_too_large",
             message: "The request body is larger than this relay's limit of \(limit) bytes (server.max_body_bytes).")
-    }
-
-    static func upstreamFailure(_ error: UpstreamError, route: RelayRoute, upstream: String) -> RelayHTTPError {
-        switch error {
-        case .cancelled:
-            return RelayHTTPError(.init(code: 499), dialect: route.dialect, code: "client_cancelled", message: "The client went away.")
-        case .firstByteTimeout, .idleTimeout:
-            return RelayHTTPError(
-                .gatewayTimeout, dialect: route.dialect, code: "upstream_timeout", message: "Upstream \(upstream): \(error.description).")
-        case .connectFailed, .connectTimeout, .reset, .misconfigured:
-            return RelayHTTPError(
-                .badGateway, dialect: route.dialect, code: "upstream_\(error.metricLabel)", message: "Upstream \(upstream): \(error.description).")
-        }
     }
 
     /// The in-band error for a stream that broke after the client got its first bytes.
@@ -274,4 +255,18 @@ public struct RelayService: Sendable {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
+}
+
+/// Remembers whether the bytes written so far end at an event boundary.
+struct TailBytes {
+    private var last: [UInt8] = []
+
+    mutating func note(_ chunk: ByteBuffer) {
+        let count = min(2, chunk.readableBytes)
+        if let bytes = chunk.getBytes(at: chunk.readerIndex + chunk.readableBytes - count, length: count) {
+            last = Array((last + bytes).suffix(2))
+        }
+    }
+
+    var endsWithBlankLine: Bool { last == [0x0A, 0x0A] }
 }
