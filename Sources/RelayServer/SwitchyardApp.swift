@@ -39,6 +39,12 @@ public enum SwitchyardApp {
         let router = Router(context: RelayRequestContext.self)
         router.add(middleware: RelayMiddleware(relay: relay))
         router.get("/health") { _, _ in "ok" }
+        router.get("/metrics") { request, context in
+            try MetricsEndpoint.authorize(request, context: context, token: runtime.configs.snapshot.server.metricsToken)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.scrape(runtime: runtime))))
+        }
         let activation = ActivationService(runtime: runtime)
         StatusAPI(runtime: runtime, activation: activation).register(on: router)
         var services: [any Service] = [clients, activation]

@@ -36,3 +36,12 @@ import Testing
         #expect(openAI["error"]?["type"]?.stringValue == "invalid_request_error")
     }
 }
+
+@Suite struct ModelRenameTests {
+    @Test func replacesOnlyTheTopLevelModelBytes() throws {
+        let body = #"{"messages":[{"model":"inner"}],"model" : "gpt-5-codex","stream":true}"#
+        let renamed = try #require(Array(body.utf8).withUnsafeBytes { JSONFieldScanner.replacingTopLevelString("model", with: "gpt-5.1", in: $0) })
+        #expect(String(decoding: renamed, as: UTF8.self) == #"{"messages":[{"model":"inner"}],"model" : "gpt-5.1","stream":true}"#)
+        #expect(Array(#"{"stream":true}"#.utf8).withUnsafeBytes { JSONFieldScanner.replacingTopLevelString("model", with: "x", in: $0) } == nil)
+    }
+}

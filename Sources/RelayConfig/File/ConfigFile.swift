@@ -77,16 +77,19 @@ public struct ServerSettings: Codable, Sendable, Equatable {
     /// Largest accepted request body; larger requests get 413 in the client's dialect.
     public var maxBodyBytes: Int
     public var tls: TLSFiles?
+    /// When set, `GET /metrics` needs `Authorization: Bearer <token>`; otherwise it answers loopback peers only.
+    public var metricsToken: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 5101, maxBodyBytes: Int = 32 << 20, tls: TLSFiles? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 5101, maxBodyBytes: Int = 32 << 20, tls: TLSFiles? = nil, metricsToken: String? = nil) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.tls = tls
+        self.metricsToken = metricsToken
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, maxBodyBytes = "max_body_bytes", tls
+        case host, port, maxBodyBytes = "max_body_bytes", tls, metricsToken = "metrics_token"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,6 +99,7 @@ public struct ServerSettings: Codable, Sendable, Equatable {
         port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 5101
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? 32 << 20
         tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls)
+        metricsToken = try c.decodeIfPresent(String.self, forKey: .metricsToken)
     }
 }
 

@@ -6,6 +6,20 @@ public enum JSONFieldScanner {
     /// Top-level string and boolean members named in `names`; other types are ignored.
     /// Returns nil when the bytes are not a JSON object.
     public static func topLevelFields(_ names: Set<String>, in bytes: UnsafeRawBufferPointer) -> [String: JSONValue]? {
+        var found: [String: JSONValue] = [:]
+        let ok = scan(bytes) { key, range in
+            guard names.contains(key) else { return }
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
+            if let value = try? JSONValue.parse(raw), value.stringValue != nil || value.boolValue != nil {
+                found[key] = value
+            }
+        }
+        return ok ? found : nil
+    }
+
+    /// Walks the members of a top-level object, reporting each key and its value's byte range.
+    /// Returns false when the bytes are not a well-formed object at this level.
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (String, Range<Int>) -> Void) -> Bool {
         var index = 0
         let count = bytes.count
         func skipWhitespace() {
@@ -69,35 +83,54 @@ public enum JSONFieldScanner {
         }
 
         skipWhitespace()
-        guard index < count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        guard index < count, bytes[index] == UInt8(ascii: "{") else { return false }
         index += 1
-        var found: [String: JSONValue] = [:]
         while true {
             skipWhitespace()
-            guard index < count else { return nil }
-            if bytes[index] == UInt8(ascii: "}") { return found }
-            guard bytes[index] == UInt8(ascii: "\""), let keyRange = skipString() else { return nil }
+            guard index < count else { return false }
+            if bytes[index] == UInt8(ascii: "}") { return true }
+            guard bytes[index] == UInt8(ascii: "\""), let keyRange = skipString() else { return false }
             let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[keyRange]), as: UTF8.self)
             skipWhitespace()
-            guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            guard index < count, bytes[index] == UInt8(ascii: ":") else { return false }
             index += 1
             skipWhitespace()
             let valueStart = index
-            guard skipValue() else { return nil }
-            if names.contains(key) {
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index])
-                if let value = try? JSONValue.parse(raw), value.stringValue != nil || value.boolValue != nil {
-                    found[key] = value
-                }
-            }
+            guard skipValue() else { return false }
+            visit(key, valueStart..<index)
             skipWhitespace()
-            guard index < count else { return nil }
+            guard index < count else { return false }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
                 continue
             }
-            if bytes[index] == UInt8(ascii: "}") { return found }
+            if bytes[index] == UInt8(ascii: "}") { return true }
+            return false
+        }
+    }
+}
+
+extension JSONFieldScanner {
+    /// The body with the top-level string member `name` replaced by `value`, every other byte
+    /// untouched (a model rename on a pass-through body); nil when there is no such member.
+    public static func replacingTopLevelString(_ name: String, with value: String, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let range = topLevelValueRange(name, in: bytes), range.lowerBound < bytes.count, bytes[range.lowerBound] == UInt8(ascii: "\"") else {
             return nil
         }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + value.utf8.count)
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<range.lowerBound]))
+        out.append(contentsOf: JSONValue.string(value).compactUTF8())
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range.upperBound...]))
+        return out
+    }
+
+    /// Byte range of the value of top-level member `name`.
+    static func topLevelValueRange(_ name: String, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        var found: Range<Int>?
+        _ = scan(bytes) { key, range in
+            if key == name { found = range }
+        }
+        return found
     }
 }

@@ -24,6 +24,7 @@ extension JSONValue {
 
     /// Compact or pretty JSON text.
     public func serialized(pretty: Bool = false) -> String {
+        if !pretty { return JSONBytesWriter.string(self) }
         var out = ""
         write(to: &out, pretty: pretty, indent: 0)
         return out

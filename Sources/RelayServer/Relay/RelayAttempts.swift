@@ -21,6 +21,8 @@ struct AttemptInputs: Sendable {
     var body: ByteBuffer?
     var streaming = false
     var model: String?
+    /// Set for Chat Completions translated to Anthropic.
+    var converted: ConvertedRequest?
 }
 
 /// An upstream response that passed the commit point, with what was read to get there.
@@ -35,6 +37,7 @@ struct PreparedResponse: Sendable {
     var buffered: [ByteBuffer]
     var observer: UsageObserver
     var iterator: BodyIterator
+    var converted: ConvertedRequest?
 }
 
 /// The upstream body iterator, handed once from the attempt task to the response writer.
@@ -221,7 +224,8 @@ struct RelayAttempts: Sendable {
         return .success(
             PreparedResponse(
                 head: response, target: target, attempts: context.number, model: inputs.model, streaming: inputs.streaming,
-                isEventStream: isEventStream, buffered: buffered, observer: observer, iterator: BodyIterator(iterator)))
+                isEventStream: isEventStream, buffered: buffered, observer: observer, iterator: BodyIterator(iterator),
+                converted: inputs.converted))
     }
 
     static func networkClass(_ error: UpstreamError) -> NetworkErrorClass {

@@ -50,12 +50,6 @@ public struct RelayService: Sendable {
         }
         record.client = client.name
 
-        if route.kind == .chatCompletions {
-            return fail(
-                RelayHTTPError(
-                    .init(code: 501), dialect: .openAI, code: "not_implemented",
-                    message: "Chat Completions on Anthropic upstreams is not available in this build; use /v1/messages or /openai/responses."))
-        }
         let limit = config.server.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             return fail(Self.tooLarge(route, limit: limit))
@@ -64,9 +58,11 @@ public struct RelayService: Sendable {
         var clientHeaders: [(name: String, value: String)] = []
         clientHeaders.reserveCapacity(request.headers.count)
         for field in request.headers { clientHeaders.append((field.name.rawName, field.value)) }
+        let isChat = route.kind == .chatCompletions
         let context = AttemptInputs(
-            route: route, config: config, method: request.method.rawValue, query: request.uri.query,
-            headers: HeaderPolicy.upstreamHeaders(from: clientHeaders), logger: logger)
+            route: route, config: config, method: request.method.rawValue, query: isChat ? nil : request.uri.query,
+            headers: isChat ? ChatRelay.upstreamHeaders(from: clientHeaders) : HeaderPolicy.upstreamHeaders(from: clientHeaders),
+            logger: logger)
 
         // Phase 1, cancelled at once if the client hangs up: read the body, choose, attempt until
         // an upstream passes the commit point (success headers and its first content event).
@@ -82,10 +78,24 @@ public struct RelayService: Sendable {
                 } catch {
                     return .cancelled(attempts: 0)
                 }
-                if let payload = inputs.body {
+                if isChat, let payload = inputs.body {
+                    switch ChatRelay.convert(payload, config: inputs.config) {
+                    case .failure(let error): return .rejected(error)
+                    case .success(let converted):
+                        inputs.converted = converted
+                        inputs.body = ByteBuffer(bytes: converted.bodyBytes())
+                        inputs.streaming = converted.stream
+                        inputs.model = converted.requestedModel
+                    }
+                } else if let payload = inputs.body {
                     let fields = payload.withUnsafeReadableBytes { JSONFieldScanner.topLevelFields(["model", "stream"], in: $0) }
                     inputs.streaming = fields?["stream"]?.boolValue ?? false
                     inputs.model = fields?["model"]?.stringValue
+                    if let model = inputs.model, let target = inputs.config.modelMatcher(for: route.pool).target(for: model), target != model,
+                        let renamed = payload.withUnsafeReadableBytes({ JSONFieldScanner.replacingTopLevelString("model", with: target, in: $0) })
+                    {
+                        inputs.body = ByteBuffer(bytes: renamed)
+                    }
                 }
             }
             return await RelayAttempts(runtime: runtime, inputs: inputs).run()
@@ -114,6 +124,29 @@ public struct RelayService: Sendable {
             record.upstream = prepared.target.name
             record.requestedModel = prepared.model
             record.streamed = prepared.streaming
+            if let converted = prepared.converted {
+                if converted.stream {
+                    return ChatRelay.response(prepared, converted: converted, record: record, started: started, requestID: requestID, runtime: runtime)
+                }
+                let pending = record
+                let finished = await Self.cancellingOnClose(connection) {
+                    await ChatRelay.complete(prepared, converted: converted, record: pending, started: started, requestID: requestID, runtime: runtime)
+                }
+                guard let finished else {
+                    record.clientCancelled = true
+                    record.errorLabel = "client_cancelled"
+                    record.status = 499
+                    record.durationSeconds = Self.seconds(since: started)
+                    sink.record(record)
+                    return Response(status: .init(code: 499))
+                }
+                sink.record(finished.record)
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                if let name = HTTPField.Name("x-switchyard-request-id") { headers[name] = requestID }
+                return Response(
+                    status: .init(code: finished.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: finished.body.compactUTF8())))
+            }
             return Self.relayResponse(prepared, route: route, record: record, started: started, requestID: requestID, runtime: runtime)
         }
     }
@@ -139,7 +172,10 @@ public struct RelayService: Sendable {
         let health = runtime.health
         let healthKey = prepared.target.healthKey
         let finalRecord = record
+        let metrics = runtime.metrics
         let responseBody = ResponseBody(contentLength: contentLength) { writer in
+            metrics.streamStarted()
+            defer { metrics.streamFinished() }
             var record = finalRecord
             var observer = prepared.observer
             let iterator = prepared.iterator

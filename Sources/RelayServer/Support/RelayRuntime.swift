@@ -16,6 +16,7 @@ public final class RelayRuntime: Sendable {
     public let sink: any UsageSink
     public let connections: ConnectionRegistry
     public let recent: RecentRequests
+    public let metrics: RelayMetrics
     public let wallClock: any WallClock
     public let dataDirectory: URL?
     public let logger: Logger
@@ -23,12 +24,13 @@ public final class RelayRuntime: Sendable {
 
     public init(
         config: RuntimeConfig, dataDirectory: URL?, sink: any UsageSink, logger: Logger, wallClock: any WallClock = SystemWallClock(),
-        monotonicClock: any MonotonicClock = SystemMonotonicClock()
+        monotonicClock: any MonotonicClock = SystemMonotonicClock(), metrics: RelayMetrics = RelayMetrics()
     ) {
         self.configs = ConfigHolder(config)
         self.clients = UpstreamClients(logger: logger)
         self.budget = RetryBudget()
-        self.sink = sink
+        self.metrics = metrics
+        self.sink = FanoutUsageSink([sink, metrics])
         self.connections = ConnectionRegistry()
         self.recent = RecentRequests()
         self.wallClock = wallClock
