@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Wire types, SSE framing, usage extraction. No server, client or database.
@@ -55,11 +59,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Usage ledger over sql-kit: SQLite by default, PostgreSQL when database_url is set.
+        .target(
+            name: "RelayStorage",
+            dependencies: [
+                "RelayCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: routes, auth, relay handlers, services.
         .target(
             name: "RelayServer",
             dependencies: [
-                "RelayCore", "RelayConfig", "RelayRouting", "RelayUpstream",
+                "RelayCore", "RelayConfig", "RelayRouting", "RelayUpstream", "RelayStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -105,6 +124,9 @@ let package = Package(
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RelayStorageTests", dependencies: ["RelayStorage", "RelayCore"], exclude: ["start-postgres.sh", "stop-postgres.sh"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "RelayRoutingTests", dependencies: ["RelayRouting", "RelayConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RelayServerTests",

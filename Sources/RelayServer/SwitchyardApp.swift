@@ -7,6 +7,7 @@ import NIOCore
 import NIOSSL
 public import RelayConfig
 import RelayCore
+import RelayStorage
 public import RelayUpstream
 public import ServiceLifecycle
 
@@ -19,7 +20,22 @@ public enum SwitchyardApp {
         extraSinks: [any UsageSink] = [], extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let sink = FanoutUsageSink([RequestLogSink(logger: logger)] + extraSinks)
-        let runtime = RelayRuntime(config: config, dataDirectory: store?.dataDirectory, sink: sink, logger: logger)
+        var usageStore: UsageStore?
+        var ledger: UsageLedger?
+        if let store {
+            // The ledger: SQLite in the data dir unless usage.database_url names a PostgreSQL server.
+            let configuration: UsageStore.Configuration =
+                if let url = config.file.usage.databaseURL, !url.isEmpty {
+                    .postgres(url: url)
+                } else {
+                    .sqlite(path: store.dataDirectory.appendingPathComponent("usage.sqlite").path)
+                }
+            let created = try UsageStore(configuration, dailyTimeZone: config.timeZone, logger: logger)
+            usageStore = created
+            ledger = UsageLedger(writer: created, logger: logger)
+        }
+        let runtime = RelayRuntime(
+            config: config, dataDirectory: store?.dataDirectory, sink: sink, logger: logger, usageStore: usageStore, ledger: ledger)
         return try build(
             runtime: runtime, host: host, port: port, store: store, environment: environment, extraServices: extraServices,
             onServerRunning: onServerRunning)
@@ -45,9 +61,28 @@ public enum SwitchyardApp {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.scrape(runtime: runtime))))
         }
+        // Admin surface: everything registered after this middleware needs the admin token (docs/ADMIN-API.md).
+        let adminGuard = AdminGuard(runtime: runtime, environment: environment, listenHost: host, tls: config.server.tls != nil)
+        router.add(middleware: AdminAuthMiddleware(guard: adminGuard))
         let activation = ActivationService(runtime: runtime)
         StatusAPI(runtime: runtime, activation: activation).register(on: router)
-        var services: [any Service] = [clients, activation]
+        AdminAPI(guard: adminGuard, store: store, environment: environment).register(on: router)
+        TokenStatsAPI(runtime: runtime).register(on: router)
+        // Stopped in reverse order after the server drained: the ledger drains, then the store closes.
+        var services: [any Service] = []
+        if let usageStore = runtime.usageStore, let ledger = runtime.ledger {
+            services += [usageStore, ledger, UsageMaintenance(runtime: runtime)]
+            runtime.metrics.addScrapeGauges {
+                let status = ledger.status
+                return [
+                    (name: "switchyard_ledger_queue_depth", value: Double(status.queued)),
+                    (name: "switchyard_ledger_written_total", value: Double(status.written)),
+                    (name: "switchyard_ledger_dropped_total", value: Double(status.dropped.values.reduce(0, +))),
+                    (name: "switchyard_ledger_healthy", value: status.isHealthy ? 1 : 0),
+                ]
+            }
+        }
+        services += [clients, activation]
         if let store {
             services.append(ConfigReloader(runtime: runtime, store: store, environment: environment))
         }
@@ -60,7 +95,7 @@ public enum SwitchyardApp {
         return Application(
             router: router,
             server: server,
-            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "switchyard", backlog: 4096),
             services: services + extraServices,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

@@ -24,7 +24,7 @@ public final class UpstreamClients: Service, Sendable {
     private let connectionsPerHost: Int
     private let logger: Logger
 
-    public init(connectionsPerHost: Int = 512, logger: Logger) {
+    public init(connectionsPerHost: Int = 4096, logger: Logger) {
         self.connectionsPerHost = connectionsPerHost
         self.logger = logger
     }

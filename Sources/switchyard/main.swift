@@ -48,13 +48,17 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("switchyard: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let config = outcome.config
+        let admin = try AdminCredential.prepare(store: store, config: outcome.config, environment: ProcessInfo.processInfo.environment)
+        let config = admin.config
         let host = host ?? config.server.host
         let port = port ?? config.server.port
         if let key = outcome.createdStarterWithKey {
             say("Created a starter config at \(store.configURL.path) (mode 0600).")
             say("Your client key (shown once; it is stored in that file): \(key)")
             say("Add an upstream: edit the file's pools.claude / pools.codex lists (see docs/CONFIG.md), then restart.")
+        }
+        if let token = admin.generatedToken {
+            say("Admin token for the web UI and /api (shown once; only its SHA-256 is stored, as admin.token_sha256): \(token)")
         }
         if let backup = outcome.migratedBackup {
             say("Migrated a codex_cc_switch config to the Switchyard format; the original is kept at \(backup.path).")

@@ -127,7 +127,7 @@ import Testing
             #expect(saved.contains("rejected the key (401)"))
             #expect(!saved.contains("CANARY"), "health state names upstreams by id, never by key")
             a.setDefaultControls([:])
-            let reset = try await relay.post("/api/reset-api-cooldown", json: #"{"index":0}"#, headers: [])
+            let reset = try await relay.post("/api/reset-api-cooldown", json: #"{"index":0}"#, headers: RelayHarness.admin)
             #expect(reset.status == 200)
             let statusA = try await relay.status()
             #expect(upstreamState(statusA, "a")?["state"]?.stringValue == "healthy")

@@ -14,9 +14,11 @@ struct RelayHarness {
     static let clientKey = "sy-test-client-key-0123456789"
     static let anthropicKey = "sk-ant-upstream-CANARY-1111111111"
     static let responsesKey = "sk-upstream-CANARY-2222222222"
+    static let adminToken = "sy-test-admin-token-0123456789abcdef"
 
     let port: Int
     let client: HTTPClient
+    static let admin = [("authorization", "Bearer \(adminToken)")]
     var base: String { "http://127.0.0.1:\(port)" }
 
     /// Config with one anthropic upstream (claude pool) and one responses upstream (codex pool) on `fake`.
@@ -45,7 +47,9 @@ struct RelayHarness {
             try created.save(file)
             store = created
         }
-        let app = try SwitchyardApp.build(config: config, host: "127.0.0.1", port: 0, logger: logger, store: store) { port in
+        let app = try SwitchyardApp.build(
+            config: config, host: "127.0.0.1", port: 0, logger: logger, store: store, environment: ["SWITCHYARD_ADMIN_TOKEN": adminToken]
+        ) { port in
             continuation.yield(port)
         }
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
@@ -91,7 +95,7 @@ struct RelayHarness {
 
     /// The relay's status document.
     func status() async throws -> JSONValue {
-        try JSONValue.parse(try await get("/api/status", headers: []).body)
+        try JSONValue.parse(try await get("/api/status", headers: RelayHarness.admin).body)
     }
 
     func get(_ path: String, headers: [(String, String)] = [("x-api-key", RelayHarness.clientKey)]) async throws -> (status: Int, body: String) {

@@ -31,6 +31,9 @@ WRONG_KEY = "sy-e2e-wrong-key-7777"
 ANTHROPIC_UPSTREAM_KEY = "sk-ant-upstream-CANARY-1234567890"
 OPENAI_UPSTREAM_KEY = "sk-upstream-CANARY-0987654321"
 CANARIES = (ANTHROPIC_UPSTREAM_KEY, OPENAI_UPSTREAM_KEY)
+# The admin token every relay in the suite is started with (env SWITCHYARD_ADMIN_TOKEN).
+ADMIN_TOKEN = "sy-e2e-admin-token-0123456789abcdef"
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 # The fixed usage the fake upstream reports on every call.
 ANTHROPIC_USAGE = {
@@ -359,6 +362,8 @@ class Relay:
             argv += list(extra_args) + shlex.split(os.environ.get("SWITCHYARD_E2E_RELAY_ARGS", ""))
             env = dict(os.environ)
             env["HOME"] = str(data_dir)
+            env["SWITCHYARD_ADMIN_TOKEN"] = ADMIN_TOKEN
+            self.argv, self.env = argv, env
             self.proc = Proc(name, argv, data_dir / "logs", env=env, cwd=data_dir)
             try:
                 wait_until(lambda: (not self.proc.alive()) or port_open(self.port), 20, f"{name} to accept on 127.0.0.1:{self.port}")
@@ -387,6 +392,23 @@ class Relay:
 
     def stop(self) -> None:
         self.proc.stop()
+
+    def kill9(self) -> None:
+        """SIGKILL: no flush, no drain — what a crash or the OOM killer does."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.popen.wait(timeout=10)
+
+    def terminate(self) -> None:
+        os.kill(self.proc.pid, signal.SIGTERM)
+
+    def start_again(self) -> None:
+        """Same port, same data dir, same config file."""
+        self.proc = Proc(self.name + "-again", self.argv, self.data_dir / "logs", env=self.env, cwd=self.data_dir)
+        wait_until(lambda: port_open(self.port), 20, f"{self.name} to accept again on {self.port}")
+
+    def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        status, parsed, _ = http_json(method, self.url + path, body=body, headers=dict(ADMIN))
+        return status, parsed
 
 
 # --------------------------------------------------------------------------

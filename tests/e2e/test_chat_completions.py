@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from harness import ANTHROPIC_USAGE, CANARIES, CLIENT_KEY, WRONG_KEY, relay_config, upstream_entry_anthropic
+from harness import ADMIN, ANTHROPIC_USAGE, CANARIES, CLIENT_KEY, WRONG_KEY, relay_config, upstream_entry_anthropic
 
 PROMPT = ANTHROPIC_USAGE["input_tokens"] + ANTHROPIC_USAGE["cache_creation_input_tokens"] + ANTHROPIC_USAGE["cache_read_input_tokens"]
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",

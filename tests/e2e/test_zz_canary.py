@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from harness import (
+    ADMIN,
     CLIENT_KEY,
     WRONG_KEY,
     RawStream,
@@ -41,8 +42,8 @@ def exercise(relay: Relay, fake) -> None:
     for path, body, headers in calls:
         http_json("POST", relay.url + path, body=body, headers={"anthropic-version": "2023-06-01", **headers})
         # 401/403 disable the key and 429/500 cool it; put it back so every call reaches the upstream.
-        http_json("POST", relay.url + "/api/health/reset", body={})
-    status_code, status_doc, _ = http_json("GET", relay.url + "/api/status")
+        http_json("POST", relay.url + "/api/health/reset", body={}, headers=dict(ADMIN))
+    status_code, status_doc, _ = http_json("GET", relay.url + "/api/status", headers=dict(ADMIN))
     assert status_code == 200
     assert not secret_leaks(json.dumps(status_doc)), "a secret in /api/status"
 

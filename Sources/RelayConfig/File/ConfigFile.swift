@@ -24,12 +24,17 @@ public struct ConfigFile: Codable, Sendable, Equatable {
     public var errorStrategies: ErrorStrategies
     /// Settings of the original project that have no equivalent yet, carried so nothing is lost.
     public var legacy: JSONValue?
+    /// The usage ledger (database, retention, prices).
+    public var usage: UsageSettings = .init()
+    /// Admin API and UI access: the admin token's hash, extra allowed Host names, session lifetimes.
+    public var admin: AdminSettings?
 
     public init(
         version: Int = ConfigFile.currentVersion, server: ServerSettings = .init(), timeZone: String? = nil,
         proxy: String? = nil, clients: [ClientEntry] = [], pools: Pools = .init(), retryNodes: [UpstreamEntry] = [],
         modelRules: [ModelRule] = [], timeouts: Timeouts = .init(), health: HealthSettings = .init(),
-        retry: RetrySettings = .init(), errorStrategies: ErrorStrategies = .init(), legacy: JSONValue? = nil
+        retry: RetrySettings = .init(), errorStrategies: ErrorStrategies = .init(), legacy: JSONValue? = nil,
+        admin: AdminSettings? = nil
     ) {
         self.version = version
         self.server = server
@@ -44,11 +49,12 @@ public struct ConfigFile: Codable, Sendable, Equatable {
         self.retry = retry
         self.errorStrategies = errorStrategies
         self.legacy = legacy
+        self.admin = admin
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case version, server, timeZone = "time_zone", proxy, clients, pools, retryNodes = "retry_nodes"
-        case modelRules = "model_rules", timeouts, health, retry, errorStrategies = "error_strategies", legacy
+        case modelRules = "model_rules", timeouts, health, retry, errorStrategies = "error_strategies", legacy, admin, usage
     }
 
     public init(from decoder: any Decoder) throws {
@@ -67,6 +73,8 @@ public struct ConfigFile: Codable, Sendable, Equatable {
         retry = try c.decodeIfPresent(RetrySettings.self, forKey: .retry) ?? .init()
         errorStrategies = try c.decodeIfPresent(ErrorStrategies.self, forKey: .errorStrategies) ?? .init()
         legacy = try c.decodeIfPresent(JSONValue.self, forKey: .legacy)
+        admin = try c.decodeIfPresent(AdminSettings.self, forKey: .admin)
+        usage = try c.decodeIfPresent(UsageSettings.self, forKey: .usage) ?? .init()
     }
 }
 
@@ -150,5 +158,64 @@ public struct Pools: Codable, Sendable, Equatable {
         claude = try c.decodeIfPresent([UpstreamEntry].self, forKey: .claude) ?? []
         codex = try c.decodeIfPresent([UpstreamEntry].self, forKey: .codex) ?? []
         openai = try c.decodeIfPresent([UpstreamEntry].self, forKey: .openai) ?? []
+    }
+}
+
+/// Who may use the admin API and UI (docs/ADMIN-API.md).
+///
+/// Only a SHA-256 hash of the admin token is stored, so the file (and its backups) never hold
+/// the token itself. `SWITCHYARD_ADMIN_TOKEN` in the environment is accepted as well.
+public struct AdminSettings: Codable, Sendable, Equatable {
+    /// Lower-case hex SHA-256 of the admin token; written on first start when no token exists.
+    public var tokenSHA256: String?
+    /// Host names (besides localhost, 127.0.0.1, [::1] and the listen address) the admin surface
+    /// answers to, e.g. the name of a reverse proxy in front of the relay. Guards against DNS rebinding.
+    public var allowedHosts: [String]
+    /// A UI session ends this long after login, however active.
+    public var sessionTTLSeconds: Double
+    /// A UI session ends after this long without a request.
+    public var sessionIdleSeconds: Double
+
+    public static let defaultSessionTTL: Double = 43200
+    public static let defaultSessionIdle: Double = 7200
+
+    public init(
+        tokenSHA256: String? = nil, allowedHosts: [String] = [], sessionTTLSeconds: Double = AdminSettings.defaultSessionTTL,
+        sessionIdleSeconds: Double = AdminSettings.defaultSessionIdle
+    ) {
+        self.tokenSHA256 = tokenSHA256
+        self.allowedHosts = allowedHosts
+        self.sessionTTLSeconds = sessionTTLSeconds
+        self.sessionIdleSeconds = sessionIdleSeconds
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case tokenSHA256 = "token_sha256", allowedHosts = "allowed_hosts", sessionTTLSeconds = "session_ttl_seconds"
+        case sessionIdleSeconds = "session_idle_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        tokenSHA256 = try c.decodeIfPresent(String.self, forKey: .tokenSHA256)
+        if let hash = tokenSHA256 {
+            let hex = hash.lowercased()
+            guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .tokenSHA256, in: c, debugDescription: "must be the 64-character hex SHA-256 of the admin token")
+            }
+            tokenSHA256 = hex
+        }
+        allowedHosts = try c.decodeIfPresent([String].self, forKey: .allowedHosts) ?? []
+        for host in allowedHosts where host.isEmpty || host.contains(where: { $0 == "/" || $0 == " " || $0 == "@" }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .allowedHosts, in: c, debugDescription: "\"\(host)\" is not a host name (write it without scheme, port or path)")
+        }
+        sessionTTLSeconds = try c.decodeIfPresent(Double.self, forKey: .sessionTTLSeconds) ?? Self.defaultSessionTTL
+        sessionIdleSeconds = try c.decodeIfPresent(Double.self, forKey: .sessionIdleSeconds) ?? Self.defaultSessionIdle
+        for (key, value) in [(CodingKeys.sessionTTLSeconds, sessionTTLSeconds), (.sessionIdleSeconds, sessionIdleSeconds)]
+        where !(value > 0) || !value.isFinite {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be a positive number of seconds")
+        }
     }
 }

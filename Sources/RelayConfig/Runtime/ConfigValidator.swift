@@ -115,6 +115,18 @@ public enum ConfigValidator {
             checkOverride(override, path: "timeouts.pools.\(pool)", issues: &issues)
         }
         checkOverride(file.timeouts.retryNodes, path: "timeouts.retry_nodes", issues: &issues)
+        if let url = file.usage.databaseURL, !url.isEmpty, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            issues.append(ConfigIssue(path: "usage.database_url", message: "must be a postgres:// URL (or unset for SQLite in the data dir)"))
+        }
+        if let days = file.usage.retentionDays, days < 1 {
+            issues.append(ConfigIssue(path: "usage.retention_days", message: "must be at least 1 (or unset to keep everything)"))
+        }
+        if !(file.usage.currencyPerUSD > 0) {
+            issues.append(ConfigIssue(path: "usage.currency_per_usd", message: "must be positive"))
+        }
+        for (index, price) in file.usage.prices.enumerated() where price.model.isEmpty || price.input < 0 || price.output < 0 {
+            issues.append(ConfigIssue(path: "usage.prices[\(index)]", message: "needs a model pattern and non-negative prices"))
+        }
         if file.health.errorThreshold < 1 {
             issues.append(ConfigIssue(path: "health.error_threshold", message: "must be at least 1"))
         }

@@ -85,7 +85,7 @@ public struct UpstreamTarget: Sendable, Identifiable, Equatable {
     public let isRetryNode: Bool
     /// Identity for health state: survives config edits that leave this upstream unchanged
     /// (same pool, name, URL and key), and changes when any of those change.
-    public var healthKey: String { "\(isRetryNode ? "retry" : pool.rawValue)|\(name)|\(baseURL)|\(keyID)" }
+    public let healthKey: String
 
     public init(
         id: String, name: String, pool: PoolName, index: Int, baseURL: UpstreamURL, key: String, format: WireFormat,
@@ -109,6 +109,7 @@ public struct UpstreamTarget: Sendable, Identifiable, Equatable {
         self.caFile = caFile
         self.activation = activation
         self.isRetryNode = isRetryNode
+        self.healthKey = "\(isRetryNode ? "retry" : pool.rawValue)|\(name)|\(baseURL)|\(SecretMask.keyID(key))"
     }
 }
 

@@ -41,6 +41,10 @@ public struct ConfigStore: Sendable {
             let config = try ConfigValidator.validate(starter, environment: environment)
             return LoadOutcome(config: config, createdStarterWithKey: key, migratedBackup: nil, migrationNotes: [])
         }
+        // The file holds upstream keys: keep it private even if it was created by hand.
+        if let mode = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            chmod(path, 0o600)
+        }
         let data = try Data(contentsOf: configURL)
         let document: JSONValue
         do {

@@ -7,19 +7,23 @@ public enum JSONFieldScanner {
     /// Returns nil when the bytes are not a JSON object.
     public static func topLevelFields(_ names: Set<String>, in bytes: UnsafeRawBufferPointer) -> [String: JSONValue]? {
         var found: [String: JSONValue] = [:]
+        var seen = 0
         let ok = scan(bytes) { key, range in
-            guard names.contains(key) else { return }
+            guard names.contains(key) else { return true }
+            seen += 1
             let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
             if let value = try? JSONValue.parse(raw), value.stringValue != nil || value.boolValue != nil {
                 found[key] = value
             }
+            return seen < names.count
         }
         return ok ? found : nil
     }
 
-    /// Walks the members of a top-level object, reporting each key and its value's byte range.
-    /// Returns false when the bytes are not a well-formed object at this level.
-    static func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (String, Range<Int>) -> Void) -> Bool {
+    /// Walks the members of a top-level object, reporting each key and its value's byte range;
+    /// `visit` returns false to stop early (a top-level key appears once, so the rest can be
+    /// skipped). Returns false when the bytes are not a well-formed object at this level.
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ visit: (String, Range<Int>) -> Bool) -> Bool {
         var index = 0
         let count = bytes.count
         func skipWhitespace() {
@@ -97,7 +101,7 @@ public enum JSONFieldScanner {
             skipWhitespace()
             let valueStart = index
             guard skipValue() else { return false }
-            visit(key, valueStart..<index)
+            if !visit(key, valueStart..<index) { return true }
             skipWhitespace()
             guard index < count else { return false }
             if bytes[index] == UInt8(ascii: ",") {
@@ -129,7 +133,11 @@ extension JSONFieldScanner {
     static func topLevelValueRange(_ name: String, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
         var found: Range<Int>?
         _ = scan(bytes) { key, range in
-            if key == name { found = range }
+            if key == name {
+                found = range
+                return false
+            }
+            return true
         }
         return found
     }

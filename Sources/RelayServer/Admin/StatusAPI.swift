@@ -3,12 +3,13 @@ public import Hummingbird
 import RelayConfig
 import RelayCore
 import RelayRouting
+import RelayStorage
 
 /// Read-only health and routing status, and the cooldown resets (the original's
 /// `/api/reset-api-cooldown` and `/api/reset-codex-cooldown` included).
 ///
-/// These routes carry no secrets (keys appear masked). Admin authentication arrives with the
-/// admin API; until then they are only as private as the listen address (loopback by default).
+/// These routes carry no secrets (keys appear masked). They sit behind `AdminAuthMiddleware`
+/// like every admin route (admin token or login session; Host and Origin checks).
 public struct StatusAPI: Sendable {
     let runtime: RelayRuntime
     let activation: ActivationService?
@@ -75,11 +76,12 @@ public struct StatusAPI: Sendable {
         var pools: [String: PoolStatus]
         var retryNodes: [UpstreamStatus]
         var retryBudgetRefusals: Int
+        var ledger: UsageLedger.Status?
         var recentRequests: [RecentRequests.Item]
 
         enum CodingKeys: String, CodingKey {
             case generatedAt = "generated_at", timeZone = "time_zone", pools, retryNodes = "retry_nodes"
-            case retryBudgetRefusals = "retry_budget_refusals", recentRequests = "recent_requests"
+            case retryBudgetRefusals = "retry_budget_refusals", ledger, recentRequests = "recent_requests"
         }
     }
 
@@ -121,7 +123,7 @@ public struct StatusAPI: Sendable {
         }
         return Status(
             generatedAt: now, timeZone: config.timeZone.identifier, pools: pools, retryNodes: config.retryNodes.map(describe),
-            retryBudgetRefusals: runtime.budget.refusedRetries, recentRequests: runtime.recent.all)
+            retryBudgetRefusals: runtime.budget.refusedRetries, ledger: runtime.ledger?.status, recentRequests: runtime.recent.all)
     }
 
     struct ResetBody: Decodable {
@@ -130,19 +132,36 @@ public struct StatusAPI: Sendable {
         var pool: String?
     }
 
+    /// The optional reset body, checked against the published schema (a malformed body is
+    /// refused rather than read as "reset everything").
+    static func resetBody(_ request: Request) async throws(AdminFailure) -> ResetBody? {
+        guard let json = try await AdminJSON.body(request, limit: 16 << 10) else { return nil }
+        try AdminSchemas.check(json, "Reset")
+        return ResetBody(index: json["index"]?.intValue, name: json["name"]?.stringValue, pool: json["pool"]?.stringValue)
+    }
+
     func reset(_ request: Request, context: RelayRequestContext, pool: PoolName) async throws -> Response {
-        let body = try? await request.decode(as: ResetBody.self, context: context)
+        let body: ResetBody?
+        do {
+            body = try await Self.resetBody(request)
+        } catch {
+            return error.response
+        }
+        return try reset(body, pool: pool)
+    }
+
+    func reset(_ body: ResetBody?, pool: PoolName) throws -> Response {
         let targets = runtime.configs.snapshot.upstreams(in: pool)
         if let index = body?.index {
             guard targets.indices.contains(index) else {
-                return try json(["success": false, "message": "no upstream at index \(index) in the \(pool.rawValue) pool"] as [String: JSONValueish], status: .notFound)
+                return Self.notFound("no upstream at index \(index) in the \(pool.rawValue) pool")
             }
             runtime.health.reset(targets[index].healthKey)
             return try json(["success": true, "message": "reset \(targets[index].name)"] as [String: JSONValueish])
         }
         if let name = body?.name {
             guard let target = targets.first(where: { $0.name == name }) else {
-                return try json(["success": false, "message": "no upstream named \(name) in the \(pool.rawValue) pool"] as [String: JSONValueish], status: .notFound)
+                return Self.notFound("no upstream named \(name) in the \(pool.rawValue) pool")
             }
             runtime.health.reset(target.healthKey)
             return try json(["success": true, "message": "reset \(name)"] as [String: JSONValueish])
@@ -156,13 +175,25 @@ public struct StatusAPI: Sendable {
         return try json(["success": true, "message": "reset \(count) upstream(s) in the \(pool.rawValue) pool", "reset": .int(count)] as [String: JSONValueish])
     }
 
+    /// `{"success": false, "message": …}` (the original's shape) with the admin API's `error` object.
+    static func notFound(_ message: String) -> Response {
+        var failure = AdminFailure.notFound(message)
+        failure.extra = [("success", false), ("message", .string(message))]
+        return failure.response
+    }
+
     func resetAny(_ request: Request, context: RelayRequestContext) async throws -> Response {
-        let body = try? await request.decode(as: ResetBody.self, context: context)
+        let body: ResetBody?
+        do {
+            body = try await Self.resetBody(request)
+        } catch {
+            return error.response
+        }
         if let poolName = body?.pool {
             guard let pool = PoolName(rawValue: poolName) else {
                 return try json(["success": false, "message": "unknown pool \(poolName)"] as [String: JSONValueish], status: .badRequest)
             }
-            return try await reset(request, context: context, pool: pool)
+            return try reset(ResetBody(index: body?.index, name: body?.name, pool: nil), pool: pool)
         }
         let count = runtime.health.resetAll()
         return try json(["success": true, "message": "reset every upstream", "reset": .int(count)] as [String: JSONValueish])

@@ -137,6 +137,7 @@ enum ChatRelay {
             var translator = AnthropicToChatStream(context: converted.responseContext, id: completionID, created: created)
             var parser = SSEParser()
             var clientGone = false
+            var recorded = false
 
             func emit(_ frames: [String]) async -> Bool {
                 guard !frames.isEmpty else { return true }
@@ -178,6 +179,15 @@ enum ChatRelay {
                 }
                 var frames: [String] = []
                 for event in chunk.withUnsafeReadableBytes({ parser.feed($0) }) { frames += translator.consume(event) }
+                if translator.sawTerminal, !recorded {
+                    // Durable before the client sees the end of the answer.
+                    var final = record
+                    final.usage = translator.usage
+                    final.servedModel = translator.servedModel
+                    final.durationSeconds = RelayService.seconds(since: started)
+                    await runtime.recordDurably(final)
+                    recorded = true
+                }
                 clientGone = !(await emit(frames))
             }
             if clientGone {
@@ -189,9 +199,41 @@ enum ChatRelay {
             record.partial = !translator.sawTerminal
             if let type = translator.upstreamErrorType, record.errorLabel == nil { record.errorLabel = "in_band_\(type)" }
             record.durationSeconds = RelayService.seconds(since: started)
-            sink.record(record)
+            if !recorded { sink.record(record) }
             if !clientGone { try? await writer.finish(nil) }
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+extension ChatRelay {
+    /// `GET /v1/models` for OpenAI SDK clients: what the openai pool can serve, in OpenAI's shape —
+    /// the first eligible upstream's models (asked live, each also as `<id>-thinking`) and every
+    /// exact model-rule source.
+    static func models(runtime: RelayRuntime, logger: Logger) async -> Response {
+        let config = runtime.configs.snapshot
+        var ids: [String] = []
+        let plan = UpstreamSelector.candidates(in: config.upstreams(in: .openai), at: runtime.wallClock.now(), timeZone: config.timeZone)
+        if let target = plan.first {
+            let call = UpstreamCall(
+                target: target, method: "GET", apiPath: "/v1/models", query: "limit=100", headers: [("anthropic-version", "2023-06-01")], body: nil,
+                streaming: false)
+            if let response = try? await call.send(using: runtime.clients, timeouts: config.timeouts(for: .openai), logger: logger),
+                response.status.code == 200, let body = try? await response.body.collect(upTo: 4 << 20),
+                let json = try? body.withUnsafeReadableBytes({ try JSONValue.parse($0) })
+            {
+                for model in json["data"]?.arrayValue ?? [] {
+                    if let id = model["id"]?.stringValue { ids += [id, id + "-thinking"] }
+                }
+            }
+        }
+        for rule in config.file.modelRules where rule.enabled && rule.match == .exact { ids.append(rule.source) }
+        var seen: Set<String> = []
+        let created = Int(runtime.wallClock.now().timeIntervalSince1970)
+        let data: [JSONValue] = ids.filter { seen.insert($0).inserted }.map { id in
+            ["id": .string(id), "object": "model", "created": .number(Double(created)), "owned_by": "switchyard"]
+        }
+        let body: JSONValue = ["object": "list", "data": .array(data)]
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body.compactUTF8())))
     }
 }

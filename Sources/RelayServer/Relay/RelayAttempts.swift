@@ -164,9 +164,12 @@ struct RelayAttempts: Sendable {
             target: target, method: inputs.method, apiPath: inputs.route.apiPath, query: inputs.query, headers: inputs.headers,
             body: inputs.body, streaming: inputs.streaming)
         var logger = inputs.logger
-        logger[metadataKey: "relay.upstream"] = "\(target.name)"
-        logger[metadataKey: "relay.key_id"] = "\(target.keyID)"
-        logger[metadataKey: "relay.attempt"] = "\(context.number)"
+        if logger.logLevel <= .debug {
+            // swift-log's stream handler re-renders metadata on every change: only pay for it when it is shown.
+            logger[metadataKey: "relay.upstream"] = "\(target.name)"
+            logger[metadataKey: "relay.key_id"] = "\(target.keyID)"
+            logger[metadataKey: "relay.attempt"] = "\(context.number)"
+        }
 
         let response: HTTPClientResponse
         do {

@@ -1,4 +1,7 @@
 public import Hummingbird
+import HTTPTypes
+import RelayConfig
+import RelayCore
 
 /// Sends relay routes (`…/v1/messages`, `/openai/responses`, …) to the `RelayService` and
 /// everything else to the router (admin API, UI).
@@ -14,6 +17,15 @@ public struct RelayMiddleware: RouterMiddleware {
         switch RelayRoute.match(method: request.method.rawValue, path: request.uri.path) {
         case .notRelay:
             return try await next(request, context)
+        case .route(let route) where route.kind == .models && route.pool == .claude && request.uri.path == "/v1/models"
+            && request.headers[HTTPField.Name("anthropic-version") ?? .contentType] == nil:
+            // The OpenAI SDK's `models.list()` (base_url …/v1); Anthropic clients send anthropic-version.
+            let config = relay.runtime.configs.snapshot
+            guard case .authenticated = ClientAuthenticator.authenticate(request.headers, clients: config.clients) else {
+                return RelayHTTPError(.unauthorized, dialect: .openAI, code: "invalid_api_key", message: "The client key is not valid for this relay.")
+                    .response(requestID: RelayService.makeRequestID())
+            }
+            return await ChatRelay.models(runtime: relay.runtime, logger: context.logger)
         case .route(let route):
             return await relay.serve(request, route: route, connection: relay.runtime.connections.watcher(for: context.channel), logger: context.logger)
         case .methodNotAllowed(let dialect, let allowed):

@@ -140,7 +140,7 @@ public struct RelayService: Sendable {
                     sink.record(record)
                     return Response(status: .init(code: 499))
                 }
-                sink.record(finished.record)
+                await runtime.recordDurably(finished.record)
                 var headers = HTTPFields()
                 headers[.contentType] = "application/json"
                 if let name = HTTPField.Name("x-switchyard-request-id") { headers[name] = requestID }
@@ -181,6 +181,8 @@ public struct RelayService: Sendable {
             let iterator = prepared.iterator
             var tail = TailBytes()
             var clientGone = false
+            var written = 0
+            var recorded = false
             for chunk in prepared.buffered {
                 if record.timeToFirstByteSeconds == nil { record.timeToFirstByteSeconds = Self.seconds(since: started) }
                 tail.note(chunk)
@@ -216,6 +218,17 @@ public struct RelayService: Sendable {
                 if record.timeToFirstByteSeconds == nil { record.timeToFirstByteSeconds = Self.seconds(since: started) }
                 chunk.withUnsafeReadableBytes { observer.consume($0) }
                 tail.note(chunk)
+                written += chunk.readableBytes
+                // The chunk that completes the answer waits until the request's record is durable,
+                // so a crash after the client saw the whole answer cannot lose it.
+                let completes = isEventStream ? observer.observed.sawTerminalEvent : contentLength.map { written >= $0 } ?? false
+                if completes, !recorded {
+                    if !isEventStream { observer.finish() }
+                    var final = record
+                    Self.complete(&final, observer: observer.observed, isEventStream: isEventStream, started: started)
+                    await runtime.recordDurably(final)
+                    recorded = true
+                }
                 do {
                     try await writer.write(chunk)
                 } catch {
@@ -227,20 +240,27 @@ public struct RelayService: Sendable {
                 record.errorLabel = "client_cancelled"
             }
             let observed = observer.observed
-            record.usage = observed.usage
-            record.servedModel = observed.servedModel
-            record.partial = isEventStream && !observed.sawTerminalEvent
-            if let inBand = observed.inBandError, record.errorLabel == nil {
-                record.errorLabel = "in_band_\(inBand)"
+            if let inBand = observed.inBandError, record.errorLabel == nil, !observed.sawTerminalEvent {
                 health.recordFailure(
                     healthKey, effect: .countFailure, label: "after_commit_in_band_\(inBand)", retryAfter: nil,
                     settings: runtime.configs.snapshot.health)
             }
-            record.durationSeconds = Self.seconds(since: started)
-            sink.record(record)
+            if !recorded {
+                Self.complete(&record, observer: observed, isEventStream: isEventStream, started: started)
+                sink.record(record)
+            }
             if !clientGone { try? await writer.finish(nil) }
         }
         return Response(status: .init(code: Int(upstream.status.code)), headers: headers, body: responseBody)
+    }
+
+    /// Fills a record's outcome from what the observer saw.
+    static func complete(_ record: inout RequestRecord, observer observed: ObservedResponse, isEventStream: Bool, started: ContinuousClock.Instant) {
+        record.usage = observed.usage
+        record.servedModel = observed.servedModel
+        record.partial = isEventStream && !observed.sawTerminalEvent
+        if let inBand = observed.inBandError, record.errorLabel == nil { record.errorLabel = "in_band_\(inBand)" }
+        record.durationSeconds = seconds(since: started)
     }
 
     /// Runs `operation`, cancelling it the moment the client's connection closes; nil then.

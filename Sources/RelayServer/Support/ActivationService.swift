@@ -33,7 +33,8 @@ public final class ActivationService: Service, Sendable {
     public func state(for target: UpstreamTarget) -> ActivationState { states.withLock { $0[Self.id(target)] ?? ActivationState() } }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the sleep; that is a normal end, not an error (exit status 0).
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.runDue()
                 try await Task.sleep(for: self.tick)

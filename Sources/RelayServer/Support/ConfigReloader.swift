@@ -27,7 +27,8 @@ public final class ConfigReloader: Service, Sendable {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the sleep; that is a normal end, not an error (exit status 0).
+        try? await cancelWhenGracefulShutdown {
             var last = self.fingerprint()
             while !Task.isCancelled {
                 try await Task.sleep(for: self.interval)

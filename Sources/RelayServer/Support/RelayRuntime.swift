@@ -3,6 +3,7 @@ public import Logging
 public import RelayConfig
 public import RelayCore
 public import RelayRouting
+public import RelayStorage
 public import RelayUpstream
 import Synchronization
 
@@ -17,6 +18,10 @@ public final class RelayRuntime: Sendable {
     public let connections: ConnectionRegistry
     public let recent: RecentRequests
     public let metrics: RelayMetrics
+    /// The durable usage ledger; nil when the relay runs without a data dir (tests).
+    public let ledger: UsageLedger?
+    public let usageStore: UsageStore?
+    private let immediateSinks: FanoutUsageSink
     public let wallClock: any WallClock
     public let dataDirectory: URL?
     public let logger: Logger
@@ -24,13 +29,17 @@ public final class RelayRuntime: Sendable {
 
     public init(
         config: RuntimeConfig, dataDirectory: URL?, sink: any UsageSink, logger: Logger, wallClock: any WallClock = SystemWallClock(),
-        monotonicClock: any MonotonicClock = SystemMonotonicClock(), metrics: RelayMetrics = RelayMetrics()
+        monotonicClock: any MonotonicClock = SystemMonotonicClock(), metrics: RelayMetrics = RelayMetrics(), usageStore: UsageStore? = nil,
+        ledger: UsageLedger? = nil
     ) {
         self.configs = ConfigHolder(config)
         self.clients = UpstreamClients(logger: logger)
         self.budget = RetryBudget()
         self.metrics = metrics
-        self.sink = FanoutUsageSink([sink, metrics])
+        self.usageStore = usageStore
+        self.ledger = ledger
+        self.immediateSinks = FanoutUsageSink([sink, metrics])
+        self.sink = FanoutUsageSink([sink, metrics] + (ledger.map { [$0] } ?? []))
         self.connections = ConnectionRegistry()
         self.recent = RecentRequests()
         self.wallClock = wallClock
@@ -53,6 +62,29 @@ public final class RelayRuntime: Sendable {
     }
 
     public func poolState(_ pool: PoolName) -> PoolState { poolStates[pool] ?? PoolState() }
+
+    /// Records a finished request so that it is durable before the caller sends the response's
+    /// final bytes: the log line and metrics at once, the ledger with a group-commit wait
+    /// (bounded; if the store is failing the record is queued and the response goes on).
+    public func recordDurably(_ record: RequestRecord) async {
+        immediateSinks.record(record)
+        if let ledger { await ledger.recordDurably(record) }
+    }
+
+    /// The price table: config overrides first, then the built-in defaults.
+    public var prices: PriceTable {
+        let usage = configs.snapshot.file.usage
+        let overrides = usage.prices.map { price in
+            PriceTable.Rule(
+                price.model,
+                ModelPrice(
+                    input: price.input, output: price.output, cacheWrite: price.cacheWrite ?? price.input * 1.25,
+                    cacheRead: price.cacheRead ?? price.input / 10))
+        }
+        var table = PriceTable.defaults.adding(overrides)
+        table.currency = DisplayCurrency(code: usage.currency, perUSD: usage.currencyPerUSD)
+        return table
+    }
 }
 
 extension JSONEncoder {

@@ -11,6 +11,7 @@ public struct RequestLogSink: UsageSink {
     }
 
     public func record(_ record: RequestRecord) {
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "request_id": "\(record.requestID)",
             "route": "\(record.route)",
