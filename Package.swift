@@ -88,6 +88,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            resources: [.copy("UI")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

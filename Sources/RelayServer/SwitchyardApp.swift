@@ -22,7 +22,7 @@ public enum SwitchyardApp {
         let sink = FanoutUsageSink([RequestLogSink(logger: logger)] + extraSinks)
         var usageStore: UsageStore?
         var ledger: UsageLedger?
-        if let store {
+        if let store, config.file.usage.enabled {
             // The ledger: SQLite in the data dir unless usage.database_url names a PostgreSQL server.
             let configuration: UsageStore.Configuration =
                 if let url = config.file.usage.databaseURL, !url.isEmpty {
@@ -68,6 +68,7 @@ public enum SwitchyardApp {
         StatusAPI(runtime: runtime, activation: activation).register(on: router)
         AdminAPI(guard: adminGuard, store: store, environment: environment).register(on: router)
         TokenStatsAPI(runtime: runtime).register(on: router)
+        UIRoutes().register(on: router)
         // Stopped in reverse order after the server drained: the ledger drains, then the store closes.
         var services: [any Service] = []
         if let usageStore = runtime.usageStore, let ledger = runtime.ledger {

@@ -1,5 +1,7 @@
 /// The usage ledger: where records go, how long they stay, and how tokens are priced.
 public struct UsageSettings: Codable, Sendable, Equatable {
+    /// false runs without a ledger (no records, no stats); the log line and metrics remain.
+    public var enabled: Bool
     /// `postgres://user:password@host:port/db` to share one ledger between several instances;
     /// nil keeps a SQLite file (`usage.sqlite`) in the data dir.
     public var databaseURL: String?
@@ -12,7 +14,11 @@ public struct UsageSettings: Codable, Sendable, Equatable {
     public var currency: String
     public var currencyPerUSD: Double
 
-    public init(databaseURL: String? = nil, retentionDays: Int? = nil, prices: [PriceOverride] = [], currency: String = "CNY", currencyPerUSD: Double = 7.2) {
+    public init(
+        enabled: Bool = true, databaseURL: String? = nil, retentionDays: Int? = nil, prices: [PriceOverride] = [], currency: String = "CNY",
+        currencyPerUSD: Double = 7.2
+    ) {
+        self.enabled = enabled
         self.databaseURL = databaseURL
         self.retentionDays = retentionDays
         self.prices = prices
@@ -21,13 +27,14 @@ public struct UsageSettings: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case databaseURL = "database_url", retentionDays = "retention_days", prices, currency, currencyPerUSD = "currency_per_usd"
+        case enabled, databaseURL = "database_url", retentionDays = "retention_days", prices, currency, currencyPerUSD = "currency_per_usd"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try rejectUnknownKeys(decoder, CodingKeys.self)
         let d = UsageSettings()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
         databaseURL = try c.decodeIfPresent(String.self, forKey: .databaseURL)
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
         prices = try c.decodeIfPresent([PriceOverride].self, forKey: .prices) ?? []
