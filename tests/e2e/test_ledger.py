@@ -148,3 +148,33 @@ def test_unusable_store_never_stops_the_relay_and_drops_are_counted(bins, fake, 
         ask(relay, 1)                      # still serving
     finally:
         relay.stop()
+
+
+def test_claude_code_and_codex_usage_lands_in_the_ledger_exactly(bins, fake, tmp_path_factory, claude_bin, codex_bin, cli_env, tmp_path):
+    """Real agents through a ledger relay: the stats equal what the upstream reported, per category."""
+    from test_claude_code import run_claude
+    from test_codex import run_codex
+    relay = make(bins, tmp_path_factory, fake, "ledger-agents")
+    try:
+        fake.reset()
+        rc, result, err, _ = run_claude(claude_bin, cli_env, tmp_path, relay, "run echo via Bash", extra_args=["--allowedTools", "Bash"])
+        assert rc == 0, err[-2000:]
+        rc, events, out, err = run_codex(codex_bin, cli_env, tmp_path, relay,
+                                         "Run `echo switchyard-tool-ok` in the shell and tell me what it printed.")
+        assert rc == 0, out[-2000:]
+        a_calls = len(fake.api_requests("/v1/messages"))
+        r_calls = len(fake.api_requests("/responses"))
+        assert a_calls >= 2 and r_calls >= 2
+        a, r = ANTHROPIC_USAGE, RESPONSES_USAGE
+        wait_until(lambda: stats(relay)["summary"]["total_requests"] == a_calls + r_calls, 10, "every agent call to be recorded")
+        summary = stats(relay)["summary"]
+        assert summary["total_input_tokens"] == a_calls * a["input_tokens"] + r_calls * (r["input_tokens"] - r["cached_tokens"])
+        assert summary["total_output_tokens"] == a_calls * a["output_tokens"] + r_calls * r["output_tokens"]
+        assert summary["total_cache_creation_tokens"] == a_calls * a["cache_creation_input_tokens"]
+        assert summary["total_cache_read_tokens"] == a_calls * a["cache_read_input_tokens"] + r_calls * r["cached_tokens"]
+        # And what the agents themselves reported agrees with the ledger.
+        assert result["usage"]["output_tokens"] == a_calls * a["output_tokens"]
+        turn = [e for e in events if e.get("type") == "turn.completed"][-1]["usage"]
+        assert turn["output_tokens"] == r_calls * r["output_tokens"]
+    finally:
+        relay.stop()
