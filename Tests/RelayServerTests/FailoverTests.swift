@@ -27,7 +27,6 @@ import Testing
                         UpstreamEntry(name: "ra", baseURL: a.baseURL + "/v1", key: "sk-ra-CANARY-000000"),
                         UpstreamEntry(name: "rb", baseURL: b.baseURL + "/v1", key: "sk-rb-CANARY-000000"),
                     ]
-                    file.timeouts.firstByte = 1
                     edit(&file)
                     let final = file
                     return try await RelayHarness.run(final, dataDirectory: dataDirectory) { relay in try await body(relay, a, b, c) }
@@ -66,7 +65,7 @@ import Testing
     }
 
     @Test func oneUpstreamHangingBeforeHeaders() async throws {
-        try await withThree { relay, a, b, _ in
+        try await withThree(edit: { $0.timeouts.firstByte = 1 }) { relay, a, b, _ in
             a.setDefaultControls(["x-fake-hang": "1"])
             for _ in 0..<4 {
                 let status2 = try await relay.post("/v1/messages", json: messagesBody(stream: true)).status
