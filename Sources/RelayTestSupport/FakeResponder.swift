@@ -52,7 +52,7 @@ struct FakeResponder: HTTPResponder {
         if controls.fast && route == .messages {
             if state.recording {
                 let body = try await collect(request)
-                state.record(Self.recorded(request, path: path, query: query, body: body))
+                state.record(Self.recorded(request, path: path, query: query, body: body, http2: context.channel.parent?.parent != nil))
             }
             state.completed()
             return Self.json(200, Self.fastMessage, headers: [("request-id", requestID)])
@@ -74,7 +74,7 @@ struct FakeResponder: HTTPResponder {
             state.cancelled()
             throw error
         }
-        state.record(Self.recorded(request, path: path, query: query, body: body))
+        state.record(Self.recorded(request, path: path, query: query, body: body, http2: context.channel.parent?.parent != nil))
 
         if route == .notFound {
             return notFound(method: request.method, path: path, requestID: requestID)
@@ -230,11 +230,15 @@ struct FakeResponder: HTTPResponder {
         return openAIMarkers.contains { path.contains($0) } ? .openAI : .anthropic
     }
 
-    private static func recorded(_ request: Request, path: String, query: String?, body: [UInt8]) -> RecordedRequest {
+    /// - Parameter http2: the request came on an HTTP/2 stream (a child of the connection channel).
+    private static func recorded(_ request: Request, path: String, query: String?, body: [UInt8], http2: Bool) -> RecordedRequest {
         var headers: [[String]] = []
         headers.reserveCapacity(request.headers.count + 1)
         if let authority = request.head.authority {
             headers.append(["host", authority])
+        }
+        if http2 {
+            headers.append([":http-version", "2"])
         }
         for field in request.headers {
             headers.append([field.name.rawName, field.value])

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdHTTP2
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -85,11 +86,13 @@ public final class FakeUpstream: Sendable {
     ///   - port: port to bind; 0 picks a free one (read it from ``port``).
     ///   - record: keep every request for ``requests()``; turn off for benchmarks so memory stays flat
     ///     (counters still run).
+    /// - Parameter http2: with `tls`, offer HTTP/2 by ALPN (HTTP/1.1 stays available).
     public static func start(
         tls: TLSFiles? = nil,
         host: String = "127.0.0.1",
         port: Int = 0,
-        record: Bool = true
+        record: Bool = true,
+        http2: Bool = false
     ) async throws -> FakeUpstream {
         let state = FakeUpstreamState(recording: record)
         var logger = Logger(label: "FakeUpstream")
@@ -104,7 +107,16 @@ public final class FakeUpstream: Sendable {
         }
         let responder = FakeResponder(state: state)
         let app: Application<FakeResponder>
-        if let tls {
+        if let tls, http2 {
+            // ALPN offers h2 and http/1.1; a client that speaks HTTP/2 gets it.
+            app = Application(
+                responder: responder,
+                server: try .http2Upgrade(tlsConfiguration: try makeTLSConfiguration(tls)),
+                configuration: configuration,
+                onServerRunning: onServerRunning,
+                logger: logger
+            )
+        } else if let tls {
             app = Application(
                 responder: responder,
                 server: try .tls(.http1(), tlsConfiguration: try makeTLSConfiguration(tls)),
@@ -148,9 +160,10 @@ public final class FakeUpstream: Sendable {
         host: String = "127.0.0.1",
         port: Int = 0,
         record: Bool = true,
+        http2: Bool = false,
         _ body: (FakeUpstream) async throws -> Result
     ) async throws -> Result {
-        let fake = try await start(tls: tls, host: host, port: port, record: record)
+        let fake = try await start(tls: tls, host: host, port: port, record: record, http2: http2)
         let result: Result
         do {
             result = try await body(fake)

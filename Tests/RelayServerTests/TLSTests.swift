@@ -57,6 +57,33 @@ struct TestCertificate {
         }
     }
 
+    @Test func http2IsNegotiatedWithUpstreamsThatOfferIt() async throws {
+        let cert = try TestCertificate.make()
+        defer { try? FileManager.default.removeItem(at: cert.directory) }
+        let tls = FakeUpstream.TLSFiles(certificatePath: cert.certificate, privateKeyPath: cert.privateKey)
+        try await FakeUpstream.withRunning(tls: tls, http2: true) { fake in
+            let file = RelayHarness.config(fake: fake) { $0.pools.claude[0].caFile = cert.certificate }
+            try await RelayHarness.run(file) { relay in
+                let streamed = try await relay.post("/v1/messages", json: messagesBody(stream: true))
+                #expect(streamed.status == 200)
+                #expect(streamed.body.contains("message_stop"))
+                let plain = try await relay.post("/v1/messages", json: messagesBody(stream: false))
+                #expect(plain.status == 200)
+            }
+            let recorded = fake.requests()
+            #expect(recorded.count == 2)
+            #expect(recorded.allSatisfy { $0.header(":http-version") == "2" }, "the relay spoke HTTP/2 to the upstream")
+        }
+        // The same fake over HTTP/1.1 records no such marker.
+        try await FakeUpstream.withRunning(tls: tls) { fake in
+            let file = RelayHarness.config(fake: fake) { $0.pools.claude[0].caFile = cert.certificate }
+            try await RelayHarness.run(file) { relay in
+                _ = try await relay.post("/v1/messages", json: messagesBody(stream: false))
+            }
+            #expect(fake.requests().first?.header(":http-version") == nil)
+        }
+    }
+
     @Test func listenerServesTLS() async throws {
         let cert = try TestCertificate.make()
         defer { try? FileManager.default.removeItem(at: cert.directory) }
