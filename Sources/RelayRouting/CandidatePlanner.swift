@@ -19,6 +19,10 @@ public enum CandidatePlanner {
         public var earliestCooldownEnd: Double?
         /// Targets whose probe this plan claimed (release if unused).
         public var claimedProbes: Set<String>
+        /// Keys resting after transient errors, least recently failed first: tried only when every
+        /// eligible candidate of this request has failed, so random failures on several keys do not
+        /// turn into client errors while cooldowns overlap. Disabled keys are never here.
+        public var lastResort: [UpstreamTarget] = []
     }
 
     public struct Skip: Sendable, Equatable {
@@ -89,12 +93,19 @@ public enum CandidatePlanner {
             let overloaded = ordered.filter { health.isOverloaded(overloadScope(target: $0, model: model)) }
             ordered = healthy + overloaded
         }
-        if ordered.isEmpty, let keep = cooling.min(by: { $0.1 < $1.1 })?.0 {
+        let byAge = cooling.sorted { $0.1 < $1.1 }.map(\.0)
+        if ordered.isEmpty, let keep = byAge.first {
             ordered = [keep]
             skipped.removeAll { $0.name == keep.name }
         }
+        // Rate-limited keys are not a last resort: their upstream asked us to wait.
+        let lastResort = byAge.filter { target in
+            !ordered.contains { $0.healthKey == target.healthKey } && !health.entry(target.healthKey).rateLimited
+        }
         let nextOpening = scheduled.isEmpty ? Schedule.nextOpening(of: pool.filter(\.enabled), after: date, in: timeZone) : nil
-        return Plan(ordered: ordered, skipped: skipped, nextOpening: nextOpening, earliestCooldownEnd: earliest, claimedProbes: claimed)
+        return Plan(
+            ordered: ordered, skipped: skipped, nextOpening: nextOpening, earliestCooldownEnd: earliest, claimedProbes: claimed,
+            lastResort: lastResort)
     }
 
     /// Provider+model scope for overload cooldowns: the upstream's origin and the model.

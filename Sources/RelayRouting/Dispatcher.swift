@@ -62,6 +62,7 @@ public struct Dispatcher: Sendable {
         var trail: [TrailStep] = []
         var tried: Set<String> = []
         var queue = plan.ordered
+        var lastResort = plan.lastResort
         var nodeQueue = retryNodes.filter(\.enabled)
         guard !queue.isEmpty else { return .failed(last: nil, attempts: 0, trail: [], retryAfter: nil) }
         var current = queue.removeFirst()
@@ -138,6 +139,11 @@ public struct Dispatcher: Sendable {
             }
             if strategy == .switch {
                 queue.removeAll { tried.contains($0.healthKey) }
+                if queue.isEmpty, let resting = lastResort.first(where: { !tried.contains($0.healthKey) }) {
+                    // Every eligible candidate failed: a key resting after a transient error beats an error.
+                    lastResort.removeAll { $0.healthKey == resting.healthKey }
+                    queue = [resting]
+                }
                 if !queue.isEmpty {
                     let next = queue.removeFirst()
                     trail.append(TrailStep(upstream: current.name, outcome: failure.label, next: "switch to \(next.name)"))

@@ -33,6 +33,8 @@ public final class HealthBook: Sendable {
         public var cooldownUntil: Double?
         public var cooldownLevel = 0
         public var cooldownReason: String?
+        /// The cooldown follows a rate limit (429), not a transient failure.
+        public var rateLimited = false
         public var disabledReason: String?
         public var disabledAt: Date?
         public var lastError: String?
@@ -155,8 +157,10 @@ public final class HealthBook: Sendable {
                 entry.consecutiveFailures += 1
                 if wasProbe || entry.consecutiveFailures >= settings.errorThreshold {
                     Self.cool(&entry, now: now, seconds: nil, reason: label, settings: settings, jitter: jitter)
+                    entry.rateLimited = false
                 }
             case .coolKey:
+                entry.rateLimited = true
                 entry.consecutiveFailures += 1
                 let honoured = retryAfter.map { min($0, settings.retryAfterCapSeconds) }
                 Self.cool(&entry, now: now, seconds: honoured, reason: label, settings: settings, jitter: jitter)

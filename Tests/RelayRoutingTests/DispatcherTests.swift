@@ -171,3 +171,29 @@ import Testing
         #expect(ErrorSignal.classify(#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low"}}"#) == .quotaExhausted)
     }
 }
+
+@Suite struct LastResortTests {
+    @Test func aRestingKeyIsTriedWhenEveryEligibleOneFailed() async throws {
+        let (pool, _) = try targets([
+            UpstreamEntry(name: "a", baseURL: "https://a.example", key: "key-a"),
+            UpstreamEntry(name: "b", baseURL: "https://b.example", key: "key-b"),
+        ])
+        let settings = HealthSettings(errorThreshold: 1, cooldownSeconds: 30, cooldownMaxSeconds: 30)
+        let book = HealthBook(clock: ManualClock())
+        book.recordFailure(pool[0].healthKey, effect: .countFailure, label: "status_500", retryAfter: nil, settings: settings, jitter: 1)
+        let plan = CandidatePlanner.plan(pool: pool, at: Date(), timeZone: utc(), model: nil, health: book, poolState: PoolState(), settings: settings)
+        #expect(plan.ordered.map(\.name) == ["b"])
+        #expect(plan.lastResort.map(\.name) == ["a"])
+        let calls = Mutex<[String]>([])
+        let outcome = await Dispatcher(health: book, budget: RetryBudget()).run(
+            plan: plan, retryNodes: [], policy: ErrorPolicy(ErrorStrategies()), health: settings, retry: RetrySettings(), model: nil,
+            poolState: PoolState(), sleep: { _ in },
+            attempt: { context in
+                calls.withLock { $0.append(context.target.name) }
+                return context.target.name == "b" ? .failure(.status(code: 500, retryAfter: nil, signal: .none)) : .success("served by \(context.target.name)")
+            })
+        guard case .success(let value, _, _, _) = outcome else { Issue.record("expected success"); return }
+        #expect(value == "served by a")
+        #expect(calls.withLock { $0 } == ["b", "a"])
+    }
+}
