@@ -56,11 +56,12 @@ def log(message: str) -> None:
 class Proc:
     """A child process this script owns; stopped by its pid only."""
 
-    def __init__(self, name: str, argv: list[str], logdir: Path):
+    def __init__(self, name: str, argv: list[str], logdir: Path, env: dict | None = None):
         self.name = name
         self.log_path = logdir / f"{name}.log"
         self.log_file = open(self.log_path, "wb")
-        self.popen = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.popen = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      env=dict(os.environ, **env) if env else None)
         self.pid = self.popen.pid
 
     def stop(self) -> None:
@@ -114,18 +115,26 @@ def start_fake(tmp: Path) -> tuple[Proc, int]:
 
 
 def start_switchyard(tmp: Path, fake_port: int, name: str = "switchyard") -> tuple[Proc, int]:
-    data = tmp / f"{name}-data"
-    data.mkdir(exist_ok=True)
     config = {
         "version": 1,
         "clients": [{"name": "bench", "key": CLIENT_KEY}],
         "pools": {"claude": [{"name": "fake", "base_url": f"http://127.0.0.1:{fake_port}", "key": UPSTREAM_KEY}]},
     }
+    return start_relay_config(tmp, name, config)
+
+
+def start_relay_config(tmp: Path, name: str, config: dict, env: dict | None = None,
+                       log_level: str = "warning", data: Path | None = None) -> tuple[Proc, int]:
+    """Starts `switchyard serve` on an ephemeral port with `config` as its all_configs.json (in
+    `data`, default a fresh `<name>-data` directory under `tmp`). Raises with the relay's output
+    when it exits early (e.g. a config error)."""
+    data = data or tmp / f"{name}-data"
+    data.mkdir(exist_ok=True)
     path = data / "all_configs.json"
     path.write_text(json.dumps(config, indent=2))
     os.chmod(path, 0o600)
     proc = Proc(name, [str(RELEASE / "switchyard"), "serve", "--data-dir", str(data), "--host", "127.0.0.1",
-                       "--port", "0", "--log-level", "warning"], tmp)
+                       "--port", "0", "--log-level", log_level], tmp, env=env)
 
     def bound():
         if not proc.alive():
@@ -264,12 +273,15 @@ def tcp_counters() -> dict[str, int]:
 
 
 def run_wrk(port: int, connections: int, seconds: int, threads: int = 1, close: bool = False,
-            pids: dict[str, int] | None = None) -> dict:
-    env = dict(os.environ, BENCH_CONNECTION_CLOSE="1" if close else "0")
+            pids: dict[str, int] | None = None, script: Path | None = None, path: str = PATH,
+            env: dict | None = None) -> dict:
+    """One wrk run. Default: bench/post.lua against /v1/messages; `script`, `path` and `env`
+    (extra environment for the Lua script, e.g. BENCH_BODY_FILE for post_file.lua) change that."""
+    env = dict(os.environ, BENCH_CONNECTION_CLOSE="1" if close else "0", **(env or {}))
     cpu_before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     ctx_before = {name: context_switches(pid) for name, pid in (pids or {}).items()}
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-            "-s", str(BENCH_DIR / "post.lua"), f"http://127.0.0.1:{port}{PATH}"]
+            "-s", str(script or BENCH_DIR / "post.lua"), f"http://127.0.0.1:{port}{path}"]
     before = tcp_counters()
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, env=env)
     after = tcp_counters()
@@ -348,7 +360,8 @@ def check_stream(raw: bytes, events: int) -> tuple[bool, str]:
     return True, "ok"
 
 
-async def one_stream(port: int, request: bytes, gate: asyncio.Event, events: int, timeout: float) -> dict:
+async def one_stream(port: int, request: bytes, gate: asyncio.Event, events: int, timeout: float,
+                     checker=None, delta_marker: bytes = b"content_block_delta") -> dict:
     await gate.wait()
     t0 = time.perf_counter()
     result = {"ok": False}
@@ -369,10 +382,10 @@ async def one_stream(port: int, request: bytes, gate: asyncio.Event, events: int
             if t_first is None:
                 t_first = now
             raw += chunk
-            if t_delta is None and b"content_block_delta" in raw:
+            if t_delta is None and delta_marker in raw:
                 t_delta = now
         t_end = time.perf_counter()
-        ok, why = check_stream(bytes(raw), events)
+        ok, why = (checker or check_stream)(bytes(raw), events)
         result = {"ok": ok, "why": why, "connect_ms": (t_conn - t0) * 1e3,
                   "ttfb_ms": (t_first - t0) * 1e3 if t_first else None,
                   "first_delta_ms": (t_delta - t0) * 1e3 if t_delta else None,
@@ -404,10 +417,13 @@ class RssSampler(threading.Thread):
             time.sleep(self.period)
 
 
-async def run_streams_async(port: int, count: int, events: int, interval_ms: int, timeout: float) -> list[dict]:
-    request = stream_request(events, interval_ms)
+async def run_streams_async(port: int, count: int, events: int, interval_ms: int, timeout: float,
+                            request: bytes | None = None, checker=None,
+                            delta_marker: bytes = b"content_block_delta") -> list[dict]:
+    request = request or stream_request(events, interval_ms)
     gate = asyncio.Event()
-    tasks = [asyncio.create_task(one_stream(port, request, gate, events, timeout)) for _ in range(count)]
+    tasks = [asyncio.create_task(one_stream(port, request, gate, events, timeout, checker, delta_marker))
+             for _ in range(count)]
     await asyncio.sleep(0.1)
     gate.set()
     return await asyncio.gather(*tasks)
@@ -421,14 +437,17 @@ def listen_drops() -> dict[str, int]:
     return {k: values.get(k, 0) for k in ("ListenOverflows", "ListenDrops")}
 
 
-def run_streams(port: int, pid: int | None, count: int, events: int, interval_ms: int, timeout: float) -> dict:
+def run_streams(port: int, pid: int | None, count: int, events: int, interval_ms: int, timeout: float,
+                request: bytes | None = None, checker=None, delta_marker: bytes = b"content_block_delta") -> dict:
+    """`count` concurrent streams on raw sockets (default: bench.py's Anthropic stream request,
+    checked by `check_stream`; chat streams pass their own `request` and `checker`)."""
     drops_before = listen_drops()
     idle = tree_rss_kib(pid) if pid else None
     sampler = RssSampler(pid) if pid else None
     if sampler:
         sampler.start()
     started = time.perf_counter()
-    results = asyncio.run(run_streams_async(port, count, events, interval_ms, timeout))
+    results = asyncio.run(run_streams_async(port, count, events, interval_ms, timeout, request, checker, delta_marker))
     wall = time.perf_counter() - started
     if sampler:
         sampler.stop_flag.set()
@@ -595,7 +614,7 @@ def profile_relay(pid: int, port: int, seconds: int, outdir: Path) -> str | None
     lines += ["", "# self time by symbol (>= 0.5%)"] + report("dso,symbol", "0.5")
     # Inclusive time of the frames that say where the work comes from (relay code, logging, the
     # HTTP client and server layers), leaving out NIO's and the kernel's plumbing.
-    interesting = re.compile(r"Relay|Upstream|UsageObserver|RequestLogSink|Logger|LogHandler|prettify|HTTPClient|"
+    interesting = re.compile(r"Relay|Upstream|Usage|Ledger|SQL|RequestLogSink|Logger|LogHandler|prettify|HTTPClient|"
                              r"HTTP1Connection|HTTP1ClientChannelHandler|Transaction\.|HTTP1Channel|HTTPServer|Router|"
                              r"JSON|HeaderPolicy|ClientAuthenticator|Connection(Watch|Registry|CloseHandler)|consumeWith|"
                              r"accept4|close0|swift_task_create|getGenericMetadata")

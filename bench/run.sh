@@ -3,11 +3,14 @@
 # proxy_pass and through Switchyard, on 127.0.0.1 only. See docs/BENCHMARKS.md.
 #
 #   bash bench/run.sh [--profile] [bench.py options, e.g. --duration 5]
+#   bash bench/run.sh --issues     # only the failover, chat-conversion and ledger scripts
+#   bash bench/run.sh --all        # bench.py, then those three
 #   SWITCHYARD_BIN_DIR=/path/with/switchyard+fake-upstream bash bench/run.sh   # skip the build
 #
-# Bounded: the measurements take about 2.5 minutes (hard limit 8 minutes); a cold release build
+# Bounded: bench.py takes about 2.5 minutes (hard limit 8 minutes); failover.py, chat.py and
+# ledger.py about 1, 1.5 and 2 minutes (hard limits 4, 4 and 6 minutes). A cold release build
 # adds about 6 minutes on a 2-core machine (hard limit 20 minutes), an incremental one seconds.
-# Raw results: bench/results/latest.json. Needs root only to apt-get install nginx and wrk.
+# Raw results: bench/results/*.json. Needs root only to apt-get install nginx and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +40,16 @@ fi
 # 1000 client sockets + 1000 relay sockets per side: make sure descriptors are not the limit.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-exec timeout --signal=TERM --kill-after=20 480 python3 bench/bench.py "$@"
+mode=main
+case "${1:-}" in
+    --issues) mode=issues; shift ;;
+    --all) mode=all; shift ;;
+esac
+if [ "$mode" != issues ]; then
+    timeout --signal=TERM --kill-after=20 480 python3 bench/bench.py "$@"
+fi
+if [ "$mode" != main ]; then
+    timeout --signal=TERM --kill-after=20 240 python3 bench/failover.py
+    timeout --signal=TERM --kill-after=20 240 python3 bench/chat.py
+    timeout --signal=TERM --kill-after=20 360 python3 bench/ledger.py
+fi

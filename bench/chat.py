@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""Chat Completions conversion figures (loopback only, bounded: about 1.5 minutes).
+
+    python3 bench/chat.py [--rounds 3] [--duration 5] [--streams 1000]
+
+1. Latency at 1 connection, interleaved rounds (wrk -c1, bench/post_file.lua), non-streaming,
+   no `x-fake-*` header on any target (the relay builds fresh upstream headers for a chat
+   request, so a control header would not reach the fake):
+     direct       ~10 KB Anthropic body straight to the fake (for scale)
+     passthrough  the same Anthropic body through the relay, POST /v1/messages (claude pool)
+     chat         an equivalent ~10 KB Chat Completions body (model gpt-4o), POST
+                  /v1/chat/completions (openai pool -> the same fake, translated both ways)
+     passthrough_stream  the Anthropic body with "stream": true through the relay. The relay
+                  asks the upstream for a stream even for a non-streaming chat client, so this
+                  row gives the fake the same work as the chat row.
+   The figure is chat p50 - passthrough p50 (median over rounds), plus relay CPU per request, and
+   chat - passthrough_stream (same upstream work).
+2. A probe through a recording fake: both bodies as the fake receives them (sizes), and
+   the relay's answers checked (chat: choices[0].message.content).
+3. 1000 concurrent streaming chat requests ("stream": true) against a dedicated fake started
+   with `--control x-fake-events=20 --control x-fake-interval-ms=100` (server-wide pacing), on a
+   fresh relay: all intact (20 content chunks, text complete, last frame `data: [DONE]`), TTFB,
+   relay RSS per stream. For comparison the same 1000 streams as Anthropic pass-through on
+   another fresh relay against the same fake.
+
+Needs release binaries in .build/release or SWITCHYARD_BIN_DIR. Raw figures:
+bench/results/chat.json; docs/BENCHMARKS.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import (BENCH_DIR, CLIENT_KEY, RELEASE, UPSTREAM_KEY, Proc, dechunk, fmt, loadavg, log,  # noqa: E402
+                   rss_kib, run_streams, run_wrk, source_info, start_relay_config, wait_for)
+
+TARGET_SIZE = 10 * 1024
+ANSWER_TEXT = "Hello from FakeUpstream."
+
+
+# ---------------------------------------------------------------- bodies
+
+
+def conversation() -> tuple[str, list[tuple[str, str]]]:
+    """A system prompt and alternating user/assistant turns, plain text, ~10 KB in total."""
+    system = ("You are a careful senior engineer. Answer concisely, show code when it helps, and say when you are "
+              "unsure. Prefer standard library solutions. ") * 6
+    para = ("The service reads its configuration at start, validates every field, and reloads it when the file "
+            "changes. Requests are routed to the first healthy upstream; failures cool the key down. ")
+    code = "func relay(_ request: Request) async throws -> Response {\n    try await upstream.send(request)\n}\n"
+    turns = []
+    for i in range(8):
+        turns.append(("user", f"Question {i + 1}: " + para * 2 + "What would you change here?\n" + code))
+        turns.append(("assistant", f"Answer {i + 1}: " + para + "I would keep the routing as it is."))
+    turns.append(("user", "Last question: summarise the design in two sentences."))
+    return system, turns
+
+
+def streaming(body: bytes) -> bytes:
+    obj = json.loads(body)
+    obj["stream"] = True
+    return json.dumps(obj).encode()
+
+
+def bodies() -> tuple[bytes, bytes]:
+    """(chat body, anthropic body), padded so the chat body is ~10 KB and both carry the same text."""
+    system, turns = conversation()
+
+    def build(pad: str) -> tuple[bytes, bytes]:
+        t = [(role, text + (pad if i == 0 else "")) for i, (role, text) in enumerate(turns)]
+        chat = {"model": "gpt-4o", "max_tokens": 1024,
+                "messages": [{"role": "system", "content": system}] + [{"role": r, "content": c} for r, c in t]}
+        anthropic = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": system,
+                     "messages": [{"role": r, "content": c} for r, c in t]}
+        return json.dumps(chat).encode(), json.dumps(anthropic).encode()
+
+    chat, anthropic = build("")
+    if len(chat) < TARGET_SIZE:
+        chat, anthropic = build(" " + "x" * (TARGET_SIZE - len(chat) - 1))
+    return chat, anthropic
+
+
+def chat_stream_request(events: int) -> bytes:
+    body = json.dumps({"model": "gpt-4o", "max_tokens": 256, "stream": True,
+                       "messages": [{"role": "user", "content": "stream please"}]}).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {CLIENT_KEY}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+def anthropic_stream_request() -> bytes:
+    # No x-fake-* headers: the dedicated fake paces every stream server-wide.
+    body = json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": True,
+                       "messages": [{"role": "user", "content": "stream please"}]}).encode()
+    head = (f"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"x-api-key: {CLIENT_KEY}\r\nanthropic-version: 2023-06-01\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+def check_chat_stream(raw: bytes, events: int) -> tuple[bool, str]:
+    """Intact: 200, chunked framing decodes, `events` non-empty content chunks that add up to the
+    fake's text, and the last frame is `data: [DONE]`."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return False, "no response head"
+    lines = head.decode("latin-1").split("\r\n")
+    status = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "?"
+    if status != "200":
+        return False, f"status {status}"
+    headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    try:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = dechunk(body)
+    except (ValueError, IndexError):
+        return False, "broken chunked framing"
+    frames = [f[5:].strip() for f in body.decode("utf-8", "replace").split("\n\n") if f.startswith("data:")]
+    if not frames or frames[-1] != "[DONE]":
+        return False, f"last frame {frames[-1][:40] if frames else None}"
+    pieces = []
+    for frame in frames[:-1]:
+        try:
+            obj = json.loads(frame)
+        except ValueError:
+            return False, "bad JSON frame"
+        if "error" in obj:
+            return False, "error frame"
+        for choice in obj.get("choices", []):
+            content = choice.get("delta", {}).get("content")
+            if content:
+                pieces.append(content)
+    if len(pieces) != events or "".join(pieces) != ANSWER_TEXT:
+        return False, f"{len(pieces)} content chunks of {events}, text {''.join(pieces)[:30]!r}"
+    return True, "ok"
+
+
+# ---------------------------------------------------------------- processes
+
+
+def start_fake(tmp: Path, name: str, *extra: str) -> tuple[Proc, int]:
+    port_file = tmp / f"{name}.port"
+    proc = Proc(name, [str(RELEASE / "fake-upstream"), "--host", "127.0.0.1", "--port", "0", "--port-file",
+                       str(port_file), *extra], tmp)
+    try:
+        text = wait_for(lambda: port_file.exists() and port_file.read_text().strip(), 30, f"{name} port file")
+    except BaseException:
+        proc.stop()
+        raise
+    return proc, int(text)
+
+
+def relay_config(fake_port: int) -> dict:
+    upstream = {"name": "fake", "base_url": f"http://127.0.0.1:{fake_port}", "key": UPSTREAM_KEY}
+    return {"version": 1, "clients": [{"name": "bench", "key": CLIENT_KEY}],
+            "pools": {"claude": [dict(upstream)], "openai": [dict(upstream)]}}
+
+
+HEADERS = {
+    "direct": {"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"},
+    "passthrough_stream": {"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"},
+    "passthrough": {"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"},
+    "chat": {"Authorization": f"Bearer {CLIENT_KEY}"},
+}
+PATHS = {"direct": "/v1/messages", "passthrough": "/v1/messages", "chat": "/v1/chat/completions",
+         "passthrough_stream": "/v1/messages"}
+
+
+def post(port: int, path: str, body: bytes, headers: dict) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body=body, headers=dict(headers, **{"content-type": "application/json"}))
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else {}
+    finally:
+        conn.close()
+
+
+def probe(tmp: Path, chat_body: bytes, anthropic_body: bytes) -> dict:
+    """What the fake receives for each path, through a recording fake and its own relay."""
+    fake, fake_port = start_fake(tmp, "probe-fake")
+    procs = [fake]
+    try:
+        relay, relay_port = start_relay_config(tmp, "probe-relay", relay_config(fake_port))
+        procs.append(relay)
+        status_p, answer_p = post(relay_port, "/v1/messages", anthropic_body, HEADERS["passthrough"])
+        status_c, answer_c = post(relay_port, "/v1/chat/completions", chat_body, HEADERS["chat"])
+        conn = http.client.HTTPConnection("127.0.0.1", fake_port, timeout=30)
+        conn.request("GET", "/_fake/requests")
+        recorded = json.loads(conn.getresponse().read())
+        conn.close()
+        upstream_bodies = [len(r["body"].encode()) for r in recorded]
+        chat_text = (answer_c.get("choices") or [{}])[0].get("message", {}).get("content")
+        pass_text = "".join(b.get("text", "") for b in answer_p.get("content", []))
+        return {"passthrough_status": status_p, "passthrough_text": pass_text,
+                "chat_status": status_c, "chat_text": chat_text,
+                "upstream_body_bytes": {"passthrough": upstream_bodies[0] if upstream_bodies else None,
+                                        "chat_translated": upstream_bodies[1] if len(upstream_bodies) > 1 else None},
+                "upstream_models": [json.loads(r["body"]).get("model") for r in recorded]}
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--interval-ms", type=int, default=100)
+    parser.add_argument("--only", default="latency,streams")
+    parser.add_argument("--out", default=str(BENCH_DIR / "results" / "chat.json"))
+    args = parser.parse_args()
+    phases = set(args.only.split(","))
+
+    chat_body, anthropic_body = bodies()
+    results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "params": vars(args), "binaries": str(RELEASE),
+                     "source": source_info(), "loadavg_start": loadavg(),
+                     "client_body_bytes": {"chat": len(chat_body), "anthropic": len(anthropic_body)}}
+    procs: list[Proc] = []
+    with tempfile.TemporaryDirectory(prefix="switchyard-chat-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        try:
+            results["probe"] = probe(tmp, chat_body, anthropic_body)
+            log(f"probe: {results['probe']}")
+            if "latency" in phases:
+                results["latency_1conn"] = latency_phase(args, tmp, procs, chat_body, anthropic_body)
+            if "streams" in phases:
+                results["streams"] = streams_phase(args, tmp, procs)
+        finally:
+            for proc in reversed(procs):
+                proc.stop()
+    results["loadavg_end"] = loadavg()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    log(f"raw results: {out}")
+    return 0
+
+
+def latency_phase(args, tmp: Path, procs: list, chat_body: bytes, anthropic_body: bytes) -> dict:
+    fake, fake_port = start_fake(tmp, "fake", "--no-record")
+    procs.append(fake)
+    relay, relay_port = start_relay_config(tmp, "relay", relay_config(fake_port))
+    procs.append(relay)
+    (tmp / "chat.json").write_bytes(chat_body)
+    (tmp / "anthropic.json").write_bytes(anthropic_body)
+    (tmp / "anthropic-stream.json").write_bytes(streaming(anthropic_body))
+    files = {"direct": tmp / "anthropic.json", "passthrough": tmp / "anthropic.json", "chat": tmp / "chat.json",
+             "passthrough_stream": tmp / "anthropic-stream.json"}
+    ports = {"direct": fake_port, "passthrough": relay_port, "chat": relay_port, "passthrough_stream": relay_port}
+    targets = ("direct", "passthrough", "chat", "passthrough_stream")
+    script = BENCH_DIR / "post_file.lua"
+
+    def once(target: str, seconds: int, measure: bool) -> dict:
+        env = {"BENCH_BODY_FILE": str(files[target]),
+               "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in HEADERS[target].items())}
+        pids = {"relay": relay.pid, "fake": fake.pid} if measure else None
+        return run_wrk(ports[target], 1, seconds, pids=pids, script=script, path=PATHS[target], env=env)
+
+    log(f"latency, 1 connection, non-streaming ~10 KB bodies: {args.rounds} interleaved rounds of {args.duration} s")
+    for target in targets:
+        once(target, 1, False)  # warm-up
+    runs: dict[str, list] = {t: [] for t in targets}
+    for _ in range(args.rounds):
+        for target in targets:
+            r = once(target, args.duration, True)
+            r.pop("wrk_text", None)
+            runs[target].append(r)
+            log(f"   {target:11s} p50 {r['latency_us']['p50']} us  p99 {r['latency_us']['p99']} us  "
+                f"{r['rps']:.0f} req/s  errors {r['errors']}  cpu us/req {json.dumps({k: round(v, 1) for k, v in r['cpu_us_per_request'].items()})}")
+    med = statistics.median
+    out = {}
+    for target in targets:
+        rs = runs[target]
+        out[target] = {"p50_us": med(r["latency_us"]["p50"] for r in rs), "p99_us": med(r["latency_us"]["p99"] for r in rs),
+                       "rps": med(r["rps"] for r in rs), "requests": sum(r["requests"] for r in rs),
+                       "errors": {k: sum(r["errors"][k] for r in rs) for k in rs[0]["errors"]},
+                       "relay_cpu_us_per_request": med(r["cpu_us_per_request"]["relay"] for r in rs),
+                       "fake_cpu_us_per_request": med(r["cpu_us_per_request"]["fake"] for r in rs),
+                       "relay_ctx_switches_per_request": med(r["ctx_switches_per_request"]["relay"] for r in rs),
+                       "per_round_p50_us": [r["latency_us"]["p50"] for r in rs]}
+    out["chat_minus_passthrough_p50_us"] = out["chat"]["p50_us"] - out["passthrough"]["p50_us"]
+    out["chat_minus_passthrough_p50_us_per_round"] = [c - p for c, p in zip(out["chat"]["per_round_p50_us"],
+                                                                          out["passthrough"]["per_round_p50_us"])]
+    out["chat_minus_passthrough_relay_cpu_us"] = (out["chat"]["relay_cpu_us_per_request"]
+                                                  - out["passthrough"]["relay_cpu_us_per_request"])
+    out["chat_minus_passthrough_stream_p50_us"] = out["chat"]["p50_us"] - out["passthrough_stream"]["p50_us"]
+    out["chat_minus_passthrough_stream_p50_us_per_round"] = [
+        c - p for c, p in zip(out["chat"]["per_round_p50_us"], out["passthrough_stream"]["per_round_p50_us"])]
+    out["chat_minus_passthrough_stream_relay_cpu_us"] = (out["chat"]["relay_cpu_us_per_request"]
+                                                         - out["passthrough_stream"]["relay_cpu_us_per_request"])
+    log(f"   chat - passthrough p50: {out['chat_minus_passthrough_p50_us']:+.0f} us "
+        f"(per round {out['chat_minus_passthrough_p50_us_per_round']}), relay CPU "
+        f"{out['chat_minus_passthrough_relay_cpu_us']:+.1f} us/request; chat - passthrough_stream p50: "
+        f"{out['chat_minus_passthrough_stream_p50_us']:+.0f} us (per round "
+        f"{out['chat_minus_passthrough_stream_p50_us_per_round']}), relay CPU "
+        f"{out['chat_minus_passthrough_stream_relay_cpu_us']:+.1f} us/request")
+    relay.stop()
+    procs.remove(relay)
+    fake.stop()
+    procs.remove(fake)
+    return out
+
+
+def streams_phase(args, tmp: Path, procs: list) -> dict:
+    paced, paced_port = start_fake(tmp, "paced-fake", "--no-record", "--control", f"x-fake-events={args.events}",
+                                   "--control", f"x-fake-interval-ms={args.interval_ms}")
+    procs.append(paced)
+    timeout = args.events * args.interval_ms / 1000 + 30
+    out = {}
+    for kind, request, checker, marker in (
+            ("chat", chat_stream_request(args.events), check_chat_stream, b'"content":"H'),
+            ("passthrough", anthropic_stream_request(), None, b"content_block_delta")):
+        relay, port = start_relay_config(tmp, f"stream-relay-{kind}", relay_config(paced_port))
+        procs.append(relay)
+        # Warm the relay (pool, lazy state) with 20 concurrent streams so idle RSS is a fair baseline.
+        run_streams(port, None, 20, args.events, args.interval_ms, timeout, request=request, checker=checker,
+                    delta_marker=marker)
+        time.sleep(0.5)
+        log(f"{args.streams} concurrent {kind} streams x {args.events} deltas, {args.interval_ms} ms apart (fresh relay)")
+        r = run_streams(port, relay.pid, args.streams, args.events, args.interval_ms, timeout,
+                        request=request, checker=checker, delta_marker=marker)
+        r["rss_end_kib"] = rss_kib(relay.pid)
+        out[kind] = r
+        log(f"   {kind:11s} intact {r['intact']}/{r['streams']}  ttfb p50 {fmt(r['ttfb_ms']['p50'])} ms "
+            f"p99 {fmt(r['ttfb_ms']['p99'])} ms  first content p99 {fmt(r['first_delta_ms']['p99'])} ms  "
+            f"total p50/p99 {fmt(r['total_ms']['p50'], 0)}/{fmt(r['total_ms']['p99'], 0)} ms  "
+            f"rss/stream {r['rss_per_stream_kib']:.1f} KiB  listen overflows {r['listen_overflows']}"
+            + (f"  failures {r['failures']}" if r["failures"] else ""))
+        relay.stop()
+        procs.remove(relay)
+        time.sleep(1)
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
