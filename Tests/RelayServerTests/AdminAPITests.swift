@@ -123,6 +123,10 @@ import Testing
                 #expect(clash.status == 409)
                 #expect(clash.paths == ["pools.claude[1].name"])
 
+                let emptyWindow = try await admin.json(.PUT, "/api/pools/claude/0", #"{"hours":["08:00-08:00","09:00-18:00"]}"#)
+                #expect(emptyWindow.status == 422)
+                #expect(emptyWindow.paths == ["pools.claude[0].hours[0]"])
+
                 let notJSON = try await admin.send(.POST, "/api/pools/claude", body: "{nope")
                 #expect(notJSON.status == 400)
                 let missingKey = try await admin.json(.POST, "/api/pools/claude", #"{"base_url":"https://c.example"}"#)
@@ -504,8 +508,20 @@ import Testing
                 let encoded = AdminConfigEditor.document(full)
                 let schemaKeys = Set(AdminSchemas.components["Config"]?["properties"]?.objectValue?.keys ?? [])
                 #expect(Set(encoded.objectValue?.keys ?? []).subtracting(schemaKeys) == [])
-                let serverKeys = Set(AdminSchemas.components["Server"]?["properties"]?.objectValue?.keys ?? [])
-                #expect(Set(encoded["server"]?.objectValue?.keys ?? []).subtracting(serverKeys) == [])
+                // …at every level: a fully populated file passes the request schema.
+                full.pools.claude = [
+                    UpstreamEntry(
+                        name: "a", baseURL: "https://a.example", key: "sk-a", format: .anthropic, auth: .bearer, hours: ["09:00-18:00"],
+                        proxy: "socks5://p.example:1080", caFile: "ca.pem", activation: Activation(enabled: true, time: "08:00", model: "m", prompt: "p"))
+                ]
+                full.retryNodes = full.pools.claude
+                full.clients = [ClientEntry(name: "c", key: "sy-client")]
+                full.modelRules = [ModelRule(name: "r", source: "a", target: "b")]
+                full.timeouts.pools = ["codex": TimeoutOverride(connect: 1, firstByte: 2, idle: 3, total: 4)]
+                full.errorStrategies = ErrorStrategies(httpStatus: ["429": .switch], network: ["reset": .retry])
+                full.admin?.allowedHosts = ["relay.example"]
+                let everything = AdminSecrets.mask(AdminConfigEditor.document(full))
+                #expect(AdminSchemas.validator.validate(everything, against: AdminSchemas.ref("Config")).map(\.description) == [])
             }
         }
     }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import RelayConfig
@@ -242,6 +243,17 @@ import Testing
 
     // MARK: Units
 
+    @Test func aClientKeyNeverOpensTheAdminSurfaceEvenIfConfiguredAsTheToken() async throws {
+        try await FakeUpstream.withRunning { fake in
+            try await AdminFixture.run(fake: fake, edit: { $0.admin?.tokenSHA256 = AdminCredential.hash(RelayHarness.clientKey) }) { admin in
+                let answer = try await admin.send(.GET, "/api/config", headers: [("authorization", "Bearer \(RelayHarness.clientKey)")], auth: false)
+                #expect(answer.status == 401)
+                let login = try await admin.send(.POST, "/api/login", body: #"{"token":"\#(RelayHarness.clientKey)"}"#, auth: false)
+                #expect(login.status == 401)
+            }
+        }
+    }
+
     @Test func sha256MatchesTheStandardVectors() {
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -249,6 +261,15 @@ import Testing
             SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex(String(repeating: "a", count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func sessionCookiesAreSecureUnderTLS() throws {
+        let runtime = RelayRuntime(
+            config: try ConfigValidator.validate(ConfigFile()), dataDirectory: nil, sink: FanoutUsageSink([]), logger: .init(label: "test"))
+        let tls = AdminGuard(runtime: runtime, environment: [:], listenHost: "127.0.0.1", tls: true)
+        let cookie = tls.sessionCookieHeader("abc", maxAge: 60)
+        #expect(cookie == "sy_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure")
+        #expect(tls.clearedCookieHeader().hasSuffix("Max-Age=0; Secure"))
     }
 
     @Test func tokensFromConfigAndEnvironmentAreAccepted() throws {

@@ -35,7 +35,8 @@ public struct AdminAPI: Sendable {
         router.get("/api/openapi.json") { _, _ in
             var headers = HTTPFields()
             headers[.cacheControl] = "no-cache"
-            return AdminJSON.response(AdminOpenAPI.document, headers: headers)
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: AdminOpenAPI.serialized)))
         }
         router.get("/api/config", use: Self.wrap { _, _ throws(AdminFailure) in getConfig() })
         router.put("/api/config", use: Self.wrap { request, _ throws(AdminFailure) in try await putConfig(request) })
@@ -98,7 +99,9 @@ public struct AdminAPI: Sendable {
         guard let body = try await AdminJSON.body(request, limit: 16 << 10) else { throw AdminFailure.badRequest("send {\"token\": \"…\"}") }
         try AdminSchemas.check(body, "Login")
         let config = guardian.runtime.configs.snapshot
-        guard let token = body["token"]?.stringValue, let credential = AdminCredential.match(token, accepted: guardian.accepted(config)) else {
+        guard let token = body["token"]?.stringValue, let credential = AdminCredential.match(token, accepted: guardian.accepted(config)),
+            !AdminGuard.isClientKey(token, config: config)
+        else {
             context.logger.notice("admin login failed", metadata: ["peer": "\(AdminGuard.peer(context))"])
             throw AdminFailure.unauthorized("the admin token is wrong")
         }

@@ -112,6 +112,14 @@ public final class AdminGuard: Sendable {
         return .some(String(parts[1]).trimmingSpaces())
     }
 
+    /// A client key never opens the admin surface, even if someone configured the same string as the admin token.
+    static func isClientKey(_ token: String, config: RuntimeConfig) -> Bool {
+        let candidate = Array(token.utf8)
+        var found = false
+        for client in config.clients where ClientAuthenticator.constantTimeEquals(candidate, client.key) { found = true }
+        return found
+    }
+
     static func sessionCookie(_ request: Request) -> String? {
         request.cookies[cookieName]?.value
     }
@@ -128,7 +136,7 @@ public final class AdminGuard: Sendable {
     func authenticate(_ request: Request, config: RuntimeConfig) throws(AdminFailure) -> Authenticated {
         switch Self.bearerToken(request) {
         case .some(let token):
-            guard let token, AdminCredential.match(token, accepted: accepted(config)) != nil else {
+            guard let token, AdminCredential.match(token, accepted: accepted(config)) != nil, !Self.isClientKey(token, config: config) else {
                 throw AdminFailure.unauthorized("the admin token is wrong (client keys do not open the admin API)")
             }
             return .bearer

@@ -240,7 +240,7 @@ enum AdminOpenAPI {
 
     static let constraintKeywords: Set<String> = [
         "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "minItems", "maxItems", "propertyNames", "enum",
-        "required", "additionalProperties",
+        "required", "additionalProperties", "not",
     ]
 
     static func loosen(_ schema: JSONValue) -> JSONValue {
@@ -269,6 +269,7 @@ enum AdminOpenAPI {
     // MARK: Document
 
     static let document: JSONValue = build()
+    static let serialized: String = document.serialized()
 
     static func build() -> JSONValue {
         var paths = JSONObject()

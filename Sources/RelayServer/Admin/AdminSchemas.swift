@@ -114,7 +114,7 @@ enum AdminSchemas {
             ("role", string(nullable: true, values: UpstreamRole.allCases.map(\.rawValue))),
             ("enabled", boolean()),
             ("weekdays", array(["type": ["boolean", "integer"], "minimum": 0, "maximum": 1], minItems: 7, maxItems: 7, nullable: true)),
-            ("hours", array(string(pattern: hoursPattern, description: "HH:MM-HH:MM"), maxItems: 24, nullable: true)),
+            ("hours", array(hourWindow, maxItems: 24, nullable: true)),
             ("proxy", string(pattern: proxyPattern, maxLength: 2048, nullable: true, description: "http://host:port, socks5://host:port or none")),
             ("ca_file", string(pattern: textPattern, minLength: 1, maxLength: 4096, nullable: true)),
             ("activation", ref("Activation", nullable: true)),
@@ -122,6 +122,13 @@ enum AdminSchemas {
         if patch { properties.append(("version", string(maxLength: 200, description: "expected config version (same as If-Match)"))) }
         _ = nullable
         return object(properties, required: patch ? [] : ["base_url", "key"])
+    }
+
+    /// `HH:MM-HH:MM`; start and end must differ (`22:00-02:00` crosses midnight, `00:00-24:00` is all day).
+    static var hourWindow: JSONValue {
+        guard var object = string(pattern: hoursPattern, description: "HH:MM-HH:MM, e.g. 09:00-18:00 or 22:00-02:00").objectValue else { return .null }
+        object["not"] = ["pattern": #"^([0-9][0-9]:[0-9][0-9])-\1$"#, "description": "start and end must differ (00:00-24:00 is all day)"]
+        return .object(object)
     }
 
     static var activation: JSONValue {
@@ -253,6 +260,7 @@ enum AdminSchemas {
 
     static var usage: JSONValue {
         object([
+            ("enabled", boolean()),
             ("database_url", string(pattern: databaseURLPattern, maxLength: 2048, nullable: true, description: "postgres://user:password@host:port/db; the password is write-only")),
             ("retention_days", integer(minimum: 1, maximum: 36500)),
             (

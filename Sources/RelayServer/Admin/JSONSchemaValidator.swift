@@ -9,7 +9,7 @@ import Synchronization
 /// Supports the subset the admin schemas use: `type` (string or list), `enum`, `properties`,
 /// `required`, `additionalProperties` (bool or schema), `propertyNames`, `items`, `minItems`,
 /// `maxItems`, `minLength`, `maxLength` (in code points), `pattern`, `minimum`, `maximum`,
-/// `exclusiveMinimum`, `anyOf`, `$ref` to `#/components/schemas/…`. Problems come back as
+/// `exclusiveMinimum`, `anyOf`, `not`, `$ref` to `#/components/schemas/…`. Problems come back as
 /// field paths (`pools.claude[0].base_url`).
 struct JSONSchemaValidator: Sendable {
     let components: [String: JSONValue]
@@ -77,6 +77,10 @@ struct JSONSchemaValidator: Sendable {
             return
         }
         let hint = rules["description"]?.stringValue
+        if let forbidden = rules["not"], validate(value, against: forbidden, path: path).isEmpty {
+            issues.append(ConfigIssue(path: path, message: forbidden["description"]?.stringValue ?? hint ?? "is not allowed"))
+            return
+        }
         switch value {
         case .string(let text):
             let length = text.unicodeScalars.count
