@@ -105,6 +105,7 @@ final class AdminConfigEditor: Sendable {
     }
 
     private func mutateLocked(expected: String?, _ edit: (inout JSONValue, RuntimeConfig) throws(AdminFailure) -> Void) throws(AdminFailure) -> Outcome {
+        if let expected, expected.utf8.count > 200 { throw AdminFailure.badRequest("If-Match / version is longer than 200 characters") }
         let (base, diskBytes) = try newestConfig()
         let baseVersion = Self.version(of: base.file)
         if let expected, !Self.versionMatches(expected, baseVersion) {

@@ -371,8 +371,8 @@ enum AdminOpenAPI {
             error("401", "no or wrong admin token / session")
         }
         error("403", "Host not allowed (DNS rebinding guard), or a cross-origin cookie request")
-        if op.body != nil || op.method == "put" || (op.method == "post" && !op.isPublic) {
-            error("400", "the body is not JSON")
+        if op.body != nil || op.conditional || op.method == "put" || (op.method == "post" && !op.isPublic) {
+            error("400", "the body is not JSON, or If-Match is longer than 200 characters")
             error("413", "the body is too large")
             error("422", "invalid: issues lists each problem with its field path")
         }

@@ -77,7 +77,6 @@ enum AdminJSON {
         }
         guard buffer.readableBytes > 0 else { return nil }
         let bytes = buffer.readableBytesView
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         do {
             return try JSONValue.parse(bytes, maxDepth: 64)
         } catch {
