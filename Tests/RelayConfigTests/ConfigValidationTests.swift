@@ -117,3 +117,23 @@ import Testing
         #expect(try Data(contentsOf: store.configURL) == bad)
     }
 }
+
+@Suite struct DurationLimitTests {
+    @Test func hugeDurationsAreConfigErrorsNotCrashes() {
+        var file = ConfigFile(clients: [ClientEntry(name: "c", key: "sy-0123456789abcdef0123")])
+        file.timeouts.connect = 1e300
+        file.timeouts.pools = ["codex": TimeoutOverride(idle: 1e20)]
+        file.health.cooldownMaxSeconds = 1e300
+        file.retry.deadlineSeconds = 1e300
+        do {
+            _ = try ConfigValidator.validate(file)
+            Issue.record("expected a ConfigError")
+        } catch {
+            let paths = error.issues.map(\.path)
+            #expect(paths.contains("timeouts.connect"))
+            #expect(paths.contains("timeouts.pools.codex.idle"))
+            #expect(paths.contains("health.cooldown_max_seconds"))
+            #expect(paths.contains("retry.deadline_seconds"))
+        }
+    }
+}

@@ -105,8 +105,8 @@ public enum ConfigValidator {
             ("connect", file.timeouts.connect), ("first_byte", file.timeouts.firstByte), ("idle", file.timeouts.idle),
             ("total", file.timeouts.total),
         ]
-        for (name, value) in timeoutFields where !(value > 0) || !value.isFinite {
-            issues.append(ConfigIssue(path: "timeouts.\(name)", message: "must be a positive number of seconds"))
+        for (name, value) in timeoutFields where !(value > 0) || !value.isFinite || value > maxSeconds {
+            issues.append(ConfigIssue(path: "timeouts.\(name)", message: "must be a positive number of seconds, at most \(Int(maxSeconds))"))
         }
         for (pool, override) in file.timeouts.pools.sorted(by: { $0.key < $1.key }) {
             if PoolName(rawValue: pool) == nil {
@@ -135,8 +135,8 @@ public enum ConfigValidator {
             ("primary_check_interval", file.health.primaryCheckInterval), ("retry_after_cap_seconds", file.health.retryAfterCapSeconds),
             ("overload_cooldown_seconds", file.health.overloadCooldownSeconds),
         ]
-        for (name, value) in healthFields where !(value > 0) || !value.isFinite {
-            issues.append(ConfigIssue(path: "health.\(name)", message: "must be a positive number of seconds"))
+        for (name, value) in healthFields where !(value > 0) || !value.isFinite || value > maxSeconds {
+            issues.append(ConfigIssue(path: "health.\(name)", message: "must be a positive number of seconds, at most \(Int(maxSeconds))"))
         }
         if file.health.cooldownMaxSeconds < file.health.cooldownSeconds {
             issues.append(ConfigIssue(path: "health.cooldown_max_seconds", message: "must be at least cooldown_seconds"))
@@ -147,10 +147,10 @@ public enum ConfigValidator {
         if file.retry.sameUpstreamRetries < 0 {
             issues.append(ConfigIssue(path: "retry.same_upstream_retries", message: "must not be negative"))
         }
-        if !(file.retry.backoffBaseMs >= 0) || file.retry.backoffCapMs < file.retry.backoffBaseMs {
+        if !(file.retry.backoffBaseMs >= 0) || file.retry.backoffCapMs < file.retry.backoffBaseMs || file.retry.backoffCapMs > maxSeconds * 1000 {
             issues.append(ConfigIssue(path: "retry.backoff_cap_ms", message: "must be at least backoff_base_ms (both ≥ 0)"))
         }
-        if !(file.retry.deadlineSeconds > 0) {
+        if !(file.retry.deadlineSeconds > 0) || file.retry.deadlineSeconds > maxSeconds {
             issues.append(ConfigIssue(path: "retry.deadline_seconds", message: "must be positive"))
         }
         if !(0...1).contains(file.retry.budgetRatio) {
@@ -177,11 +177,15 @@ public enum ConfigValidator {
             retryNodes: retryNodes, warnings: warnings)
     }
 
+    /// Longest duration any setting may name (30 days): larger values would overflow the
+    /// millisecond arithmetic at request time.
+    static let maxSeconds: Double = 30 * 86_400
+
     private static func checkOverride(_ override: TimeoutOverride, path: String, issues: inout [ConfigIssue]) {
         let fields: [(String, Double?)] = [("connect", override.connect), ("first_byte", override.firstByte), ("idle", override.idle), ("total", override.total)]
         for (name, value) in fields {
-            if let value, !(value > 0) || !value.isFinite {
-                issues.append(ConfigIssue(path: "\(path).\(name)", message: "must be a positive number of seconds"))
+            if let value, !(value > 0) || !value.isFinite || value > maxSeconds {
+                issues.append(ConfigIssue(path: "\(path).\(name)", message: "must be a positive number of seconds, at most \(Int(maxSeconds))"))
             }
         }
     }
