@@ -175,7 +175,15 @@ def throughput_phase(args, tmp: Path, procs: list) -> dict:
     stats = json.loads(body) if status == 200 else {}
     out["ledger_counters"] = stats.get("ledger")
     out["ledger_total_requests_in_stats"] = find_key(stats.get("summary", {}), "total_requests")
-    log(f"   ledger after the runs: {out['ledger_counters']}, requests in stats {out['ledger_total_requests_in_stats']}")
+    # The writer's own counters: batches (records per commit) and waits that returned before
+    # their record was committed (a response released without the durability guarantee).
+    status, body, _ = get(on_port, "/api/status")
+    ledger_status = (json.loads(body) if status == 200 else {}).get("ledger") or {}
+    out["ledger_status"] = {k: ledger_status.get(k) for k in ("accepted", "written", "batches", "unconfirmed_waits", "dropped")}
+    if ledger_status.get("batches"):
+        out["records_per_batch"] = round(ledger_status["written"] / ledger_status["batches"], 2)
+    log(f"   ledger after the runs: {out['ledger_counters']}, requests in stats {out['ledger_total_requests_in_stats']}, "
+        f"writer {out['ledger_status']}, records per commit {out.get('records_per_batch')}")
     for name in names:
         proc = relays[name][0]
         proc.stop()

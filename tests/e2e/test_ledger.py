@@ -86,14 +86,31 @@ def test_kill_minus_9_right_after_responses_loses_and_doubles_nothing(bins, fake
     try:
         ask(relay, 10, stream=True)
         ask(relay, 10)
+        # Every other answer path too: translated chat streams and answers, Responses streams,
+        # and one-event streams that can end inside the bytes read before the commit point.
+        chat = openai.OpenAI(base_url=relay.url + "/v1", api_key=CLIENT_KEY, max_retries=0)
+        for _ in range(3):
+            for _ in chat.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True):
+                pass
+            chat.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+        responses = openai.OpenAI(base_url=relay.url + "/openai", api_key=CLIENT_KEY, max_retries=0)
+        for _ in range(3):
+            for _ in responses.responses.create(model="gpt-5.5", input="hi", stream=True):
+                pass
+        tiny = anthropic.Anthropic(base_url=relay.url + "/api", api_key=CLIENT_KEY, max_retries=0, timeout=30,
+                                   default_headers={"x-fake-events": "1"})
+        for _ in range(3):
+            with tiny.messages.stream(model="claude-sonnet-5", max_tokens=16, messages=[{"role": "user", "content": "hi"}]) as s:
+                s.get_final_message()
+        total = 20 + 6 + 3 + 3
         relay.kill9()                      # no flush, no drain
         relay.start_again()
-        assert stats(relay)["summary"]["total_requests"] == 20
+        assert stats(relay)["summary"]["total_requests"] == total
         relay.kill9()
         relay.start_again()                # a second restart must not double anything
         summary = stats(relay)["summary"]
-        assert summary["total_requests"] == 20
-        assert summary["total_output_tokens"] == 20 * ANTHROPIC_USAGE["output_tokens"]
+        assert summary["total_requests"] == total
+        assert summary["total_output_tokens"] == 29 * ANTHROPIC_USAGE["output_tokens"] + 3 * RESPONSES_USAGE["output_tokens"]
     finally:
         relay.stop()
 

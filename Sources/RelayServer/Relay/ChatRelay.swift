@@ -150,9 +150,21 @@ enum ChatRelay {
                 }
             }
 
+            /// Durable before the client sees the end of the answer.
+            func recordIfComplete() async {
+                guard translator.sawTerminal, !recorded else { return }
+                var final = record
+                final.usage = translator.usage
+                final.servedModel = translator.servedModel
+                final.durationSeconds = RelayService.seconds(since: started)
+                await runtime.recordDurably(final)
+                recorded = true
+            }
+
             for chunk in prepared.buffered where !clientGone {
                 var frames: [String] = []
                 for event in chunk.withUnsafeReadableBytes({ parser.feed($0) }) { frames += translator.consume(event) }
+                await recordIfComplete()
                 clientGone = !(await emit(frames))
             }
             while !clientGone {
@@ -174,20 +186,13 @@ enum ChatRelay {
                     var frames: [String] = []
                     for event in parser.finish() { frames += translator.consume(event) }
                     frames += translator.finish()
+                    await recordIfComplete()
                     clientGone = !(await emit(frames))
                     break
                 }
                 var frames: [String] = []
                 for event in chunk.withUnsafeReadableBytes({ parser.feed($0) }) { frames += translator.consume(event) }
-                if translator.sawTerminal, !recorded {
-                    // Durable before the client sees the end of the answer.
-                    var final = record
-                    final.usage = translator.usage
-                    final.servedModel = translator.servedModel
-                    final.durationSeconds = RelayService.seconds(since: started)
-                    await runtime.recordDurably(final)
-                    recorded = true
-                }
+                await recordIfComplete()
                 clientGone = !(await emit(frames))
             }
             if clientGone {
@@ -199,7 +204,11 @@ enum ChatRelay {
             record.partial = !translator.sawTerminal
             if let type = translator.upstreamErrorType, record.errorLabel == nil { record.errorLabel = "in_band_\(type)" }
             record.durationSeconds = RelayService.seconds(since: started)
-            if !recorded { sink.record(record) }
+            if !recorded {
+                // Not complete (or it broke off): still durable before the response ends, unless
+                // nobody is listening any more.
+                if clientGone { sink.record(record) } else { await runtime.recordDurably(record) }
+            }
             if !clientGone { try? await writer.finish(nil) }
         }
         return Response(status: .ok, headers: headers, body: body)

@@ -183,9 +183,18 @@ public struct RelayService: Sendable {
             var clientGone = false
             var written = 0
             var recorded = false
-            for chunk in prepared.buffered {
+            // A short stream can end inside the bytes read before the commit point: its last
+            // buffered chunk then completes the answer and waits for the durable record too.
+            let lastBuffered = isEventStream && observer.observed.sawTerminalEvent ? prepared.buffered.count - 1 : -1
+            for (index, chunk) in prepared.buffered.enumerated() {
                 if record.timeToFirstByteSeconds == nil { record.timeToFirstByteSeconds = Self.seconds(since: started) }
                 tail.note(chunk)
+                if index == lastBuffered {
+                    var final = record
+                    Self.complete(&final, observer: observer.observed, isEventStream: isEventStream, started: started)
+                    await runtime.recordDurably(final)
+                    recorded = true
+                }
                 do {
                     try await writer.write(chunk)
                 } catch {
@@ -247,7 +256,10 @@ public struct RelayService: Sendable {
             }
             if !recorded {
                 Self.complete(&record, observer: observed, isEventStream: isEventStream, started: started)
-                sink.record(record)
+                // E.g. a chunked JSON answer (no Content-Length) or a stream whose last event had
+                // no blank line: the record is durable before the response's end is sent,
+                // unless nobody is listening any more.
+                if clientGone { sink.record(record) } else { await runtime.recordDurably(record) }
             }
             if !clientGone { try? await writer.finish(nil) }
         }

@@ -70,6 +70,8 @@ final class SQLiteFile: Sendable {
     let path: String
     let writer: SQLiteSlot
     let reader: SQLiteSlot
+    /// Batch inserts of the ledger (the hot path), on their own thread and connection.
+    let batchWriter: SQLiteBatchWriter
 
     init(path: String, synchronous: SQLiteSynchronous, busyTimeout: Duration, logger: Logger) {
         self.path = path
@@ -80,9 +82,12 @@ final class SQLiteFile: Sendable {
         reader = SQLiteSlot {
             try await Self.openConnection(path: path, synchronous: synchronous, busyTimeoutMS: milliseconds, readOnly: true, logger: logger)
         }
+        batchWriter = SQLiteBatchWriter(
+            path: path, synchronous: synchronous, busyTimeoutMS: milliseconds, prepareFile: { try Self.prepareFile(path: $0) })
     }
 
     func close() async {
+        await batchWriter.close()
         await writer.close()
         await reader.close()
     }
@@ -114,7 +119,7 @@ final class SQLiteFile: Sendable {
 
     /// Creates the parent directory and an empty 0600 file, so usage data (client names,
     /// models) is not world-readable; SQLite gives the -wal and -shm files the same mode.
-    private static func prepareFile(path: String) throws {
+    static func prepareFile(path: String) throws {
         let files = FileManager.default
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path

@@ -47,6 +47,8 @@ public final class UsageLedger: Service, UsageSink {
     private struct Waiter {
         var sequence: UInt64
         var continuation: CheckedContinuation<WaitOutcome, Never>
+        /// When `recordDurably` gives up (nil: `flush`, which waits until the end).
+        var deadline: ContinuousClock.Instant?
     }
 
     private struct State {
@@ -56,6 +58,8 @@ public final class UsageLedger: Service, UsageSink {
         var completedThrough: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiterID: UInt64 = 0
+        /// The deadline sweeper sleeps on its bell (no waiter with a deadline for a while).
+        var sweeperParked = false
         var phase = Phase.idle
         var started = false
         var accepted = 0
@@ -63,6 +67,7 @@ public final class UsageLedger: Service, UsageSink {
         var duplicates = 0
         var dropped: [DropReason: Int] = [:]
         var batches = 0
+        var unconfirmedWaits = 0
         var failedAttempts = 0
         var lastError: String?
         var lastErrorAt: Date?
@@ -98,12 +103,15 @@ public final class UsageLedger: Service, UsageSink {
     private let state = Mutex(State())
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
+    private let sweeperBell: AsyncStream<Void>
+    private let wakeSweeper: AsyncStream<Void>.Continuation
 
     public init(writer: any UsageBatchWriter, configuration: Configuration = .init(), logger: Logger = Logger(label: "switchyard.usage-ledger")) {
         self.writer = writer
         self.configuration = configuration
         self.logger = logger
         (doorbell, ring) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (sweeperBell, wakeSweeper) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     // MARK: Request path
@@ -116,22 +124,19 @@ public final class UsageLedger: Service, UsageSink {
     }
 
     /// Records and waits until the record is committed (true), or dropped / not committed
-    /// within `timeout` (default `Configuration.durableWaitLimit`) (false; it may still be
-    /// written later). Returns false at once while the store is failing. Cancelling the
-    /// caller ends the wait, not the record.
+    /// within `timeout` (default `Configuration.durableWaitLimit`, enforced by `run()` to
+    /// within `Configuration.sweepInterval`) (false; it may still be written later). Returns
+    /// false at once while the store is failing. Cancelling the caller ends the wait, not the
+    /// record.
+    ///
+    /// Cost: one lock and one continuation per call; no task or timer of its own (a shared
+    /// sweeper in `run()` expires the waits), because this runs once per relayed request.
     @discardableResult
     public func recordDurably(_ record: RequestRecord, timeout: Duration? = nil) async -> Bool {
-        let limit = timeout ?? configuration.durableWaitLimit
-        return await withTaskGroup(of: WaitOutcome?.self) { group in
-            group.addTask { await self.enqueueAndWait(record) }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first == .written
-        }
+        let deadline = ContinuousClock.now + (timeout ?? configuration.durableWaitLimit)
+        let written = await enqueueAndWait(record, deadline: deadline) == .written
+        if !written { state.withLock { $0.unconfirmedWaits += 1 } }
+        return written
     }
 
     /// Waits until every record accepted before this call is committed or dropped (or the
@@ -144,7 +149,7 @@ public final class UsageLedger: Service, UsageSink {
                 let done = state.withLock { state -> Bool in
                     let target = state.nextSequence - 1
                     if state.completedThrough >= target || state.phase == .stopped || Task.isCancelled { return true }
-                    state.waiters[id] = Waiter(sequence: target, continuation: continuation)
+                    state.waiters[id] = Waiter(sequence: target, continuation: continuation, deadline: nil)
                     return false
                 }
                 if done { continuation.resume(returning: .written) }
@@ -161,7 +166,7 @@ public final class UsageLedger: Service, UsageSink {
                 state: state.phase.rawValue, queued: state.queue.count + state.inFlight, capacity: configuration.capacity,
                 accepted: state.accepted, written: state.written, duplicates: state.duplicates,
                 dropped: Dictionary(uniqueKeysWithValues: state.dropped.map { ($0.key.rawValue, $0.value) }),
-                batches: state.batches, failedAttempts: state.failedAttempts, lastError: state.lastError,
+                batches: state.batches, unconfirmedWaits: state.unconfirmedWaits, failedAttempts: state.failedAttempts, lastError: state.lastError,
                 lastErrorAt: state.lastErrorAt, lastWriteAt: state.lastWriteAt,
                 isHealthy: state.storeHealthy && state.queue.count + state.inFlight < configuration.capacity
             )
@@ -171,25 +176,28 @@ public final class UsageLedger: Service, UsageSink {
     /// See `Status.isHealthy`.
     public var isHealthy: Bool { status.isHealthy }
 
-    private func enqueueAndWait(_ record: RequestRecord) async -> WaitOutcome {
+    private func enqueueAndWait(_ record: RequestRecord, deadline: ContinuousClock.Instant) async -> WaitOutcome {
         let id = state.withLock { $0.makeWaiterID() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<WaitOutcome, Never>) in
-                let (result, immediate) = state.withLock { state -> (Admission, WaitOutcome?) in
+                let (result, immediate, unpark) = state.withLock { state -> (Admission, WaitOutcome?, Bool) in
                     let result = state.enqueue(record, capacity: configuration.capacity)
                     switch result {
                     case .failure:
-                        return (result, .dropped)
+                        return (result, .dropped, false)
                     case .success(let sequence):
                         // Enqueued even when the wait is already cancelled: the record counts.
                         // While the store is failing, nobody waits: an outage must not add
                         // `durableWaitLimit` to every response.
-                        if Task.isCancelled || !state.storeHealthy { return (result, .timedOut) }
-                        state.waiters[id] = Waiter(sequence: sequence, continuation: continuation)
-                        return (result, nil)
+                        if Task.isCancelled || !state.storeHealthy { return (result, .timedOut, false) }
+                        state.waiters[id] = Waiter(sequence: sequence, continuation: continuation, deadline: deadline)
+                        let unpark = state.sweeperParked
+                        state.sweeperParked = false
+                        return (result, nil, unpark)
                     }
                 }
                 afterEnqueue(result)
+                if unpark { wakeSweeper.yield() }
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
@@ -226,11 +234,59 @@ public final class UsageLedger: Service, UsageSink {
             return
         }
         await withGracefulShutdownHandler {
-            await writerLoop()
+            await withTaskGroup(of: Void.self) { group in
+                // On the writer's own thread when it has one (SQLite): see `UsageBatchWriter.taskExecutor`.
+                group.addTask(executorPreference: writer.taskExecutor) { await self.writerLoop() }
+                group.addTask { await self.sweepLoop() }
+                // The writer returns once drained (or cancelled); the sweeper has no more work then.
+                await group.next()
+                group.cancelAll()
+            }
         } onGracefulShutdown: { [self] in
             beginDraining()
         }
         stop()
+    }
+
+    /// Expires `recordDurably` waits whose deadline passed, every `sweepInterval` while any
+    /// such wait exists; parks on its bell after a second without one, so an idle relay does
+    /// not wake up for nothing.
+    private func sweepLoop() async {
+        var bell = sweeperBell.makeAsyncIterator()
+        let interval = configuration.sweepInterval
+        let parkAfter = max(1, Int((Duration.seconds(1) / interval).rounded(.up)))
+        var idleTicks = 0
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let (expired, hasDeadlines, park) = state.withLock { state -> ([CheckedContinuation<WaitOutcome, Never>], Bool, Bool) in
+                var expired: [CheckedContinuation<WaitOutcome, Never>] = []
+                var hasDeadlines = false
+                for (id, waiter) in state.waiters {
+                    guard let deadline = waiter.deadline else { continue }
+                    if deadline <= now {
+                        state.waiters.removeValue(forKey: id)
+                        expired.append(waiter.continuation)
+                    } else {
+                        hasDeadlines = true
+                    }
+                }
+                let park = !hasDeadlines && idleTicks + 1 >= parkAfter
+                if park { state.sweeperParked = true }
+                return (expired, hasDeadlines, park)
+            }
+            for continuation in expired { continuation.resume(returning: .timedOut) }
+            idleTicks = hasDeadlines ? 0 : idleTicks + 1
+            if park {
+                idleTicks = 0
+                if await bell.next() == nil { return }
+            } else {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+            }
+        }
     }
 
     /// Asks `run()` to drain the queue and return, as graceful shutdown does. For callers
@@ -294,9 +350,20 @@ public final class UsageLedger: Service, UsageSink {
         }
     }
 
-    /// Writes one batch with retries; true when it committed.
+    /// Writes one batch with retries; true when it committed. The waiters of the batch are
+    /// released from the writer's commit callback, before this task runs again.
     private func write(_ batch: [Entry]) async -> Bool {
         let records = batch.map(\.record)
+        // Set by the commit callback: an attempt that timed out here but committed anyway
+        // (a slow store) is complete and must not be retried or completed twice.
+        let committed = Mutex(false)
+        let onCommit: @Sendable (InsertOutcome) -> Void = { [self] outcome in
+            let first = committed.withLock { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            if first { complete(batch, outcome: outcome) }
+        }
         var attempt = 0
         var delay = configuration.retryDelay
         // While shutting down against a failing store, one try per batch keeps the drain
@@ -305,10 +372,10 @@ public final class UsageLedger: Service, UsageSink {
         while true {
             attempt += 1
             do {
-                let outcome = try await attemptInsert(records)
-                complete(batch, outcome: outcome)
+                _ = try await attemptInsert(records, onCommit: onCommit)
                 return true
             } catch {
+                if committed.withLock({ $0 }) { return true }
                 let wasHealthy = state.withLock { state -> Bool in
                     defer {
                         state.storeHealthy = false
@@ -328,7 +395,11 @@ public final class UsageLedger: Service, UsageSink {
                         "count": .stringConvertible(batch.count), "attempts": .stringConvertible(attempt),
                         "error": .string(String(describing: error)),
                     ])
-                    complete(batch, outcome: nil)
+                    let first = committed.withLock { done -> Bool in
+                        defer { done = true }
+                        return !done
+                    }
+                    if first { complete(batch, outcome: nil) }
                     return false
                 }
                 try? await Task.sleep(for: delay)
@@ -339,18 +410,28 @@ public final class UsageLedger: Service, UsageSink {
 
     /// One store call bounded by `attemptTimeout`. Once cancelled (hard shutdown) the call
     /// runs shielded from the cancellation, so the final drain still reaches the database.
-    private func attemptInsert(_ records: [RequestRecord]) async throws -> InsertOutcome {
+    private func attemptInsert(_ records: [RequestRecord], onCommit: @escaping @Sendable (InsertOutcome) -> Void) async throws -> InsertOutcome {
         let writer = self.writer
         let limit = configuration.attemptTimeout
-        if Task.isCancelled {
-            return try await shielded { try await Self.insert(records, into: writer, limit: limit) }
+        if writer.taskExecutor != nil {
+            // A blocking insert on the writer's own thread: nothing to race a timeout against
+            // (it could not be interrupted), and no task group per batch.
+            if Task.isCancelled {
+                return try await shielded { try await writer.insert(records, onCommit: onCommit) }
+            }
+            return try await writer.insert(records, onCommit: onCommit)
         }
-        return try await Self.insert(records, into: writer, limit: limit)
+        if Task.isCancelled {
+            return try await shielded { try await Self.insert(records, into: writer, limit: limit, onCommit: onCommit) }
+        }
+        return try await Self.insert(records, into: writer, limit: limit, onCommit: onCommit)
     }
 
-    private static func insert(_ records: [RequestRecord], into writer: any UsageBatchWriter, limit: Duration) async throws -> InsertOutcome {
+    private static func insert(
+        _ records: [RequestRecord], into writer: any UsageBatchWriter, limit: Duration, onCommit: @escaping @Sendable (InsertOutcome) -> Void
+    ) async throws -> InsertOutcome {
         return try await withThrowingTaskGroup(of: InsertOutcome?.self) { group in
-            group.addTask { try await writer.insert(records) }
+            group.addTask { try await writer.insert(records, onCommit: onCommit) }
             group.addTask {
                 try await Task.sleep(for: limit)
                 return nil

@@ -31,11 +31,14 @@ extension UsageLedger {
         /// How long `recordDurably` waits for the commit before giving up (the record stays
         /// queued); bounds how long a response's last byte can be held back.
         public var durableWaitLimit: Duration
+        /// How often waits past their limit are looked for: a wait may overrun its limit by
+        /// up to this much.
+        public var sweepInterval: Duration
 
         public init(
             capacity: Int = 10_000, maxBatch: Int = 256, linger: Duration = .zero, maxAttempts: Int = 5,
             retryDelay: Duration = .milliseconds(100), maxRetryDelay: Duration = .seconds(2), attemptTimeout: Duration = .seconds(10),
-            durableWaitLimit: Duration = .milliseconds(250)
+            durableWaitLimit: Duration = .milliseconds(250), sweepInterval: Duration = .milliseconds(10)
         ) {
             self.capacity = max(1, capacity)
             self.maxBatch = max(1, maxBatch)
@@ -45,6 +48,7 @@ extension UsageLedger {
             self.maxRetryDelay = maxRetryDelay
             self.attemptTimeout = attemptTimeout
             self.durableWaitLimit = durableWaitLimit
+            self.sweepInterval = max(.milliseconds(1), sweepInterval)
         }
     }
 
@@ -64,6 +68,10 @@ extension UsageLedger {
         /// Records dropped, by `DropReason` raw value.
         public var dropped: [String: Int]
         public var batches: Int
+        /// `recordDurably` calls that returned before their record was committed (limit
+        /// reached, store failing, caller cancelled): responses released without the
+        /// durability guarantee.
+        public var unconfirmedWaits: Int
         public var failedAttempts: Int
         public var lastError: String?
         public var lastErrorAt: Date?
@@ -77,6 +85,7 @@ extension UsageLedger {
 
         enum CodingKeys: String, CodingKey {
             case state, queued, capacity, accepted, written, duplicates, dropped, batches
+            case unconfirmedWaits = "unconfirmed_waits"
             case failedAttempts = "failed_attempts"
             case lastError = "last_error"
             case lastErrorAt = "last_error_at"

@@ -80,6 +80,26 @@ struct RollupKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     var description: String { "[\(slot) \(model)/\(requestedModel) \(upstream) \(client)]" }
+
+    /// Key values in `RollupTable.keyColumns` order.
+    var columnValues: [SQLiteValue] { [.integer(slot), .text(model), .text(requestedModel), .text(upstream), .text(client)] }
+
+    /// What a batch adds to each rollup table: the counters of the rows that were really new
+    /// (`newIDs`), summed per key and in key order (upserts in key order never deadlock).
+    static func deltas(
+        of requests: [StoredRequest], newIDs: Set<String>, zone: TimeZone
+    ) -> [(table: RollupTable, rows: [(key: RollupKey, counters: RollupCounters)])] {
+        var buckets: [RollupKey: RollupCounters] = [:]
+        var days: [RollupKey: RollupCounters] = [:]
+        for request in requests where newIDs.contains(request.requestID) {
+            let counters = RollupCounters(request)
+            buckets[RollupKey(request, slot: bucket(of: request)), default: RollupCounters()] += counters
+            days[RollupKey(request, slot: localDay(of: request, in: zone)), default: RollupCounters()] += counters
+        }
+        return [(.buckets, buckets), (.daily, days)].map { table, deltas in
+            (table, deltas.sorted { $0.key < $1.key }.map { (key: $0.key, counters: $0.value) })
+        }
+    }
 }
 
 /// Counters of a rollup row (or of any sum of them). Token sums add known values only;
@@ -200,6 +220,14 @@ enum RollupSQL {
         }
         sql += SQLQueryString.text(" ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET \(addingUpdate(table))")
         return sql
+    }
+
+    /// The one-row form of `upsert` with `?NNN` parameters (keys, then counters), for a
+    /// statement prepared once and reused.
+    static func singleRowUpsert(into table: RollupTable) -> String {
+        let columns = table.keyColumns + RollupCounters.columns
+        return "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(UsageStore.placeholders(columns.count))) "
+            + "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET \(addingUpdate(table))"
     }
 
     /// The buckets of `[low, high)` regrouped into local days with one UTC offset (one DST

@@ -81,6 +81,28 @@ public struct StoredRequest: Sendable, Equatable {
     /// requested one. Stats group by this.
     public var billedModel: String? { servedModel ?? requestedModel }
 
+    /// A column value with its Swift type, so each backend binds it natively.
+    enum ColumnValue: Sendable, Equatable {
+        case integer(Int64?)
+        case double(Double?)
+        case text(String?)
+        case bool(Bool)
+    }
+
+    /// The row's values in `UsageStore.requestColumns` order: the one place both insert paths
+    /// (sql-kit and SQLite's prepared statement) take them from.
+    var columnValues: [ColumnValue] {
+        [
+            .text(requestID), .integer(startedAtMilliseconds), .text(client), .text(inbound), .text(route), .text(pool),
+            .text(upstream), .text(requestedModel), .text(servedModel), .integer(Int64(status)), .integer(Int64(attempts)),
+            .double(durationSeconds), .double(timeToFirstByteSeconds), .integer(usage.input.map(Int64.init)),
+            .integer(usage.output.map(Int64.init)), .integer(usage.cacheWrite.map(Int64.init)),
+            .integer(usage.cacheWrite5m.map(Int64.init)), .integer(usage.cacheWrite1h.map(Int64.init)),
+            .integer(usage.cacheRead.map(Int64.init)), .integer(usage.reasoning.map(Int64.init)), .bool(streamed), .bool(partial),
+            .bool(clientCancelled), .text(errorLabel),
+        ]
+    }
+
     static func milliseconds(_ date: Date) -> Int64 {
         let value = (date.timeIntervalSince1970 * 1000).rounded(.down)
         guard value.isFinite, abs(value) < 9e15 else { return 0 }

@@ -12,6 +12,27 @@ public protocol UsageBatchWriter: Sendable {
     /// Stores `records` in one transaction, idempotently by request id. Returns only after the
     /// commit; throws if nothing was stored.
     func insert(_ records: [RequestRecord]) async throws -> InsertOutcome
+
+    /// The same, calling `onCommit` as soon as the transaction has committed, on whatever
+    /// thread committed it and before this call returns, so the ledger can release the
+    /// responses waiting for these records without another hop. Called at most once, and
+    /// never when this throws before the commit.
+    func insert(_ records: [RequestRecord], onCommit: @escaping @Sendable (InsertOutcome) -> Void) async throws -> InsertOutcome
+
+    /// A writer whose inserts block a thread of their own (SQLite) offers that thread as a
+    /// task executor; the ledger then runs its writer loop there, so a batch costs no hand-off.
+    /// Such inserts cannot be interrupted, so the ledger does not race them against a timeout.
+    var taskExecutor: (any TaskExecutor)? { get }
+}
+
+extension UsageBatchWriter {
+    public var taskExecutor: (any TaskExecutor)? { nil }
+
+    public func insert(_ records: [RequestRecord], onCommit: @escaping @Sendable (InsertOutcome) -> Void) async throws -> InsertOutcome {
+        let outcome = try await insert(records)
+        onCommit(outcome)
+        return outcome
+    }
 }
 
 /// What one batch insert did.
@@ -93,6 +114,11 @@ public final class UsageStore: Service, UsageBatchWriter {
         state = Mutex(LifecycleState(dailyTimeZone: dailyTimeZone))
         backend = .postgres(postgresClient, ownsClient: false)
         postgresSchema = schema
+    }
+
+    public var taskExecutor: (any TaskExecutor)? {
+        if case .sqlite(let file) = backend { return file.batchWriter }
+        return nil
     }
 
     /// `sqlite` or `postgresql`, for status pages.
@@ -222,7 +248,16 @@ public final class UsageStore: Service, UsageBatchWriter {
 
     @discardableResult
     public func insert(_ records: [RequestRecord]) async throws -> InsertOutcome {
-        guard !records.isEmpty else { return InsertOutcome(inserted: 0, duplicates: 0) }
+        try await insert(records, onCommit: { _ in })
+    }
+
+    @discardableResult
+    public func insert(_ records: [RequestRecord], onCommit: @escaping @Sendable (InsertOutcome) -> Void) async throws -> InsertOutcome {
+        guard !records.isEmpty else {
+            let outcome = InsertOutcome(inserted: 0, duplicates: 0)
+            onCommit(outcome)
+            return outcome
+        }
         try await ensureReady()
         var seen = Set<String>()
         var unique: [StoredRequest] = []
@@ -232,38 +267,79 @@ public final class UsageStore: Service, UsageBatchWriter {
             if seen.insert(stored.requestID).inserted { unique.append(stored) }
         }
         let fallbackZone = dailyTimeZone
-        let inserted = try await backend.writeTransaction { db -> Int in
+        let inserted: Int
+        switch backend {
+        case .sqlite(let file):
+            let rows = unique
+            let total = records.count
+            inserted = try await file.batchWriter.perform { connection in
+                let inserted = try Self.insertDirect(rows, on: connection, fallbackZone: fallbackZone)
+                onCommit(InsertOutcome(inserted: inserted, duplicates: total - inserted))
+                return inserted
+            }
+        case .postgres:
+            inserted = try await backend.writeTransaction { db -> Int in
+                var newIDs = Set<String>()
+                var start = 0
+                while start < unique.count {
+                    let chunk = unique[start..<min(start + Self.rowsPerStatement, unique.count)]
+                    let ids = try await db.raw(Self.insertStatement(chunk)).all(decodingColumn: "request_id", as: String.self)
+                    newIDs.formUnion(ids)
+                    start += Self.rowsPerStatement
+                }
+                guard !newIDs.isEmpty else { return 0 }
+                // The daily zone as stored, read under a shared lock so a concurrent rebuild for
+                // a new zone (another instance) cannot interleave with this transaction.
+                let zoneName = try await Self.storedDailyZone(db, lock: " FOR SHARE")
+                let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? fallbackZone
+                for (table, ordered) in RollupKey.deltas(of: unique, newIDs: newIDs, zone: zone) {
+                    start = 0
+                    while start < ordered.count {
+                        try await db.raw(RollupSQL.upsert(ordered[start..<min(start + Self.rowsPerStatement, ordered.count)], into: table)).run()
+                        start += Self.rowsPerStatement
+                    }
+                }
+                return newIDs.count
+            }
+            onCommit(InsertOutcome(inserted: inserted, duplicates: records.count - inserted))
+        }
+        return InsertOutcome(inserted: inserted, duplicates: records.count - inserted)
+    }
+
+    /// The SQLite form of `insert`, run on the batch writer's thread: the same transaction as
+    /// the PostgreSQL path (new rows, the stored daily zone, ordered rollup upserts), one
+    /// prepared row statement at a time. SQLite has one writer per file, so reading the zone
+    /// inside `BEGIN IMMEDIATE` already excludes a concurrent rebuild.
+    static func insertDirect(_ unique: [StoredRequest], on connection: SQLiteDirectConnection, fallbackZone: TimeZone) throws -> Int {
+        try connection.transaction {
             var newIDs = Set<String>()
-            var start = 0
-            while start < unique.count {
-                let chunk = unique[start..<min(start + Self.rowsPerStatement, unique.count)]
-                let ids = try await db.raw(Self.insertStatement(chunk)).all(decodingColumn: "request_id", as: String.self)
-                newIDs.formUnion(ids)
-                start += Self.rowsPerStatement
+            for request in unique {
+                let changed = try connection.execute(sqliteInsertRow, request.columnValues.map(SQLiteValue.init))
+                if changed > 0 { newIDs.insert(request.requestID) }
             }
             guard !newIDs.isEmpty else { return 0 }
-            // The daily zone as stored, read under a shared lock on PostgreSQL so a concurrent
-            // rebuild for a new zone cannot interleave with this transaction.
-            let zoneName = try await Self.storedDailyZone(db, lock: backend.isPostgres ? " FOR SHARE" : "")
+            let zoneName = try connection.firstText(sqliteDailyZone, [.text(dailyZoneKey)])
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? fallbackZone
-            var buckets: [RollupKey: RollupCounters] = [:]
-            var days: [RollupKey: RollupCounters] = [:]
-            for request in unique where newIDs.contains(request.requestID) {
-                let counters = RollupCounters(request)
-                buckets[RollupKey(request, slot: RollupKey.bucket(of: request)), default: RollupCounters()] += counters
-                days[RollupKey(request, slot: RollupKey.localDay(of: request, in: zone)), default: RollupCounters()] += counters
-            }
-            for (table, deltas) in [(RollupTable.buckets, buckets), (RollupTable.daily, days)] {
-                let ordered = deltas.sorted { $0.key < $1.key }.map { (key: $0.key, counters: $0.value) }
-                start = 0
-                while start < ordered.count {
-                    try await db.raw(RollupSQL.upsert(ordered[start..<min(start + Self.rowsPerStatement, ordered.count)], into: table)).run()
-                    start += Self.rowsPerStatement
+            for (table, ordered) in RollupKey.deltas(of: unique, newIDs: newIDs, zone: zone) {
+                let sql = table == .buckets ? sqliteUpsertBucket : sqliteUpsertDaily
+                for row in ordered {
+                    try connection.execute(sql, row.key.columnValues + row.counters.values.map { .integer(Int64($0)) })
                 }
             }
             return newIDs.count
         }
-        return InsertOutcome(inserted: inserted, duplicates: records.count - inserted)
+    }
+
+    static let sqliteInsertRow =
+        "INSERT INTO requests (\(requestColumns.joined(separator: ", "))) VALUES (\(placeholders(requestColumns.count))) "
+        + "ON CONFLICT (request_id) DO NOTHING"
+    static let sqliteDailyZone = "SELECT value FROM usage_meta WHERE key = ?1"
+    static let sqliteUpsertBucket = RollupSQL.singleRowUpsert(into: .buckets)
+    static let sqliteUpsertDaily = RollupSQL.singleRowUpsert(into: .daily)
+
+    /// `?1, ?2, …, ?count`.
+    static func placeholders(_ count: Int) -> String {
+        (1...max(1, count)).map { "?\($0)" }.joined(separator: ", ")
     }
 
     static let requestColumns = [
@@ -277,18 +353,20 @@ public final class UsageStore: Service, UsageBatchWriter {
     /// come back, and only those are added to the rollups (replays never double-count).
     private static func insertStatement(_ rows: ArraySlice<StoredRequest>) -> SQLQueryString {
         var sql = SQLQueryString.text("INSERT INTO requests (\(requestColumns.joined(separator: ", "))) VALUES ")
-        var first = true
-        for r in rows {
-            if !first { sql += ", " }
-            first = false
-            let u = r.usage
-            sql += """
-                (\(bind: r.requestID), \(bind: r.startedAtMilliseconds), \(bind: r.client), \(bind: r.inbound), \(bind: r.route), \
-                \(bind: r.pool), \(bind: r.upstream), \(bind: r.requestedModel), \(bind: r.servedModel), \(bind: r.status), \
-                \(bind: r.attempts), \(bind: r.durationSeconds), \(bind: r.timeToFirstByteSeconds), \(bind: u.input), \
-                \(bind: u.output), \(bind: u.cacheWrite), \(bind: u.cacheWrite5m), \(bind: u.cacheWrite1h), \(bind: u.cacheRead), \
-                \(bind: u.reasoning), \(bind: r.streamed), \(bind: r.partial), \(bind: r.clientCancelled), \(bind: r.errorLabel))
-                """
+        var firstRow = true
+        for row in rows {
+            sql += firstRow ? "(" : ", ("
+            firstRow = false
+            for (index, value) in row.columnValues.enumerated() {
+                if index > 0 { sql += ", " }
+                switch value {
+                case .integer(let number): sql += "\(bind: number)"
+                case .double(let number): sql += "\(bind: number)"
+                case .text(let text): sql += "\(bind: text)"
+                case .bool(let flag): sql += "\(bind: flag)"
+                }
+            }
+            sql += ")"
         }
         sql += " ON CONFLICT (request_id) DO NOTHING RETURNING request_id"
         return sql
