@@ -301,8 +301,16 @@ public final class UsageLedger: Service, UsageSink {
     private func writerLoop() async {
         var bell = doorbell.makeAsyncIterator()
         var cancelled = false
+        var lastBatchSize = 0
         while true {
             cancelled = cancelled || Task.isCancelled
+            if lastBatchSize > 1, configuration.linger > .zero, !cancelled {
+                // Concurrent traffic: let the batch grow a little (see `Configuration.linger`).
+                let wait = state.withLock { state in
+                    state.phase == .running && !state.queue.isEmpty && state.queue.count < configuration.maxBatch
+                }
+                if wait { try? await Task.sleep(for: configuration.linger) }
+            }
             let batch = state.withLock { state -> [Entry]? in
                 if state.queue.isEmpty {
                     if state.phase == .draining || cancelled {
@@ -322,13 +330,10 @@ public final class UsageLedger: Service, UsageSink {
             }
             guard let batch else { return }
             if batch.isEmpty {
-                if await bell.next() == nil {
-                    cancelled = true
-                } else if configuration.linger > .zero, !cancelled {
-                    try? await Task.sleep(for: configuration.linger)
-                }
+                if await bell.next() == nil { cancelled = true }
                 continue
             }
+            lastBatchSize = batch.count
             let written = await write(batch)
             if !written, cancelled || Task.isCancelled {
                 // Hard shutdown and the store is failing: do not spend the remaining grace
