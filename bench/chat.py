@@ -10,13 +10,16 @@
      passthrough  the same Anthropic body through the relay, POST /v1/messages (claude pool)
      chat         an equivalent ~10 KB Chat Completions body (model gpt-4o), POST
                   /v1/chat/completions (openai pool -> the same fake, translated both ways)
-     passthrough_stream  the Anthropic body with "stream": true through the relay. The relay
-                  asks the upstream for a stream even for a non-streaming chat client, so this
-                  row gives the fake the same work as the chat row.
-   The figure is chat p50 - passthrough p50 (median over rounds), plus relay CPU per request, and
-   chat - passthrough_stream (same upstream work).
-2. A probe through a recording fake: both bodies as the fake receives them (sizes), and
-   the relay's answers checked (chat: choices[0].message.content).
+     passthrough_stream  the Anthropic body with "stream": true through the relay (for scale:
+                  until chat-speed the relay asked the upstream for a stream even for a
+                  non-streaming chat client, and this row gave the fake the same work).
+   The figure is chat p50 - passthrough p50 (median over rounds), plus relay CPU per request;
+   a non-streaming chat request is now sent upstream non-streaming, so passthrough is the row
+   with the same upstream work.
+2. A probe through a recording fake: both bodies as the fake receives them (sizes, and the
+   translated body's "stream"), and the relay's answers checked (chat: choices[0].message.content).
+0. With --only micro (or when it is in --only), the in-process conversion micro-benchmark
+   (.build/release/chat-bench: parse, convert, write, response; µs per operation).
 3. 1000 concurrent streaming chat requests ("stream": true) against a dedicated fake started
    with `--control x-fake-events=20 --control x-fake-interval-ms=100` (server-wide pacing), on a
    fresh relay: all intact (20 content chunks, text complete, last frame `data: [DONE]`), TTFB,
@@ -204,7 +207,8 @@ def probe(tmp: Path, chat_body: bytes, anthropic_body: bytes) -> dict:
                 "chat_status": status_c, "chat_text": chat_text,
                 "upstream_body_bytes": {"passthrough": upstream_bodies[0] if upstream_bodies else None,
                                         "chat_translated": upstream_bodies[1] if len(upstream_bodies) > 1 else None},
-                "upstream_models": [json.loads(r["body"]).get("model") for r in recorded]}
+                "upstream_models": [json.loads(r["body"]).get("model") for r in recorded],
+                "chat_upstream_stream": json.loads(recorded[1]["body"]).get("stream") if len(recorded) > 1 else None}
     finally:
         for proc in reversed(procs):
             proc.stop()
@@ -220,7 +224,7 @@ def main() -> int:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval-ms", type=int, default=100)
-    parser.add_argument("--only", default="latency,streams")
+    parser.add_argument("--only", default="micro,latency,streams")
     parser.add_argument("--out", default=str(BENCH_DIR / "results" / "chat.json"))
     args = parser.parse_args()
     phases = set(args.only.split(","))
@@ -233,6 +237,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="switchyard-chat-bench-") as tmp_name:
         tmp = Path(tmp_name)
         try:
+            if "micro" in phases:
+                results["micro"] = micro_phase()
             results["probe"] = probe(tmp, chat_body, anthropic_body)
             log(f"probe: {results['probe']}")
             if "latency" in phases:
@@ -248,6 +254,20 @@ def main() -> int:
     out.write_text(json.dumps(results, indent=2) + "\n")
     log(f"raw results: {out}")
     return 0
+
+
+def micro_phase() -> dict:
+    """The in-process conversion cost (chat-bench), bounded to about 15 s."""
+    import subprocess
+    binary = RELEASE / "chat-bench"
+    if not binary.exists():
+        log(f"micro: {binary} not built (swift build -c release --product chat-bench); skipped")
+        return {}
+    done = subprocess.run([str(binary), "--iterations", "3000"], capture_output=True, text=True, timeout=120, check=True)
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    out = {row["op"]: row["us"] for row in rows if "us" in row}
+    log(f"micro (us per operation, median of 15 batches): {out}")
+    return out
 
 
 def latency_phase(args, tmp: Path, procs: list, chat_body: bytes, anthropic_body: bytes) -> dict:
