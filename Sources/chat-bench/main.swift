@@ -7,7 +7,8 @@ import RelayCore
 //     swift build -c release --product chat-bench && .build/release/chat-bench [--iterations N] [--only OP]
 //
 // The request is the body bench/chat.py sends (a system prompt and 17 plain-text turns, padded
-// to 10,240 bytes, model gpt-4o); the response is a short Anthropic message like the fake's.
+// to 10,240 bytes, model gpt-4o); the response is a short Anthropic message like the fake's;
+// stream.20deltas translates a 20-delta Anthropic event stream for a streaming chat client.
 // Each figure is the median over 15 batches of the mean time per operation in a batch, in µs.
 // Prints one JSON object per line so bench/ scripts can read it.
 
@@ -65,6 +66,22 @@ let anthropicMessage: [UInt8] = Array(
     "service_tier":"standard"}}
     """.utf8)
 
+/// An Anthropic event stream like the fake's for a streaming chat client: 20 text deltas.
+let anthropicStream: [UInt8] = {
+    func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
+    var text = event(
+        "message_start",
+        #"{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2503,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#)
+    text += event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
+    for index in 0..<20 {
+        text += event("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"piece \#(index) of the answer "}}"#)
+    }
+    text += event("content_block_stop", #"{"type":"content_block_stop","index":0}"#)
+    text += event("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":40}}"#)
+    text += event("message_stop", #"{"type":"message_stop"}"#)
+    return Array(text.utf8)
+}()
+
 var iterations = 2000
 var only: String?
 var arguments = CommandLine.arguments.dropFirst()
@@ -110,6 +127,20 @@ do {
         let json = (try? anthropicMessage.withUnsafeBytes { try JSONValue.parse($0) }) ?? message
         return AnthropicToChat.completion(json, context: converted.responseContext, id: "chatcmpl-sy_1", created: 1_700_000_000)
             .compactUTF8().count
+    }
+    let streamContext = ChatResponseContext(requestedModel: "gpt-4o", includeUsage: true)
+    measure("stream.20deltas") {
+        var parser = SSEParser()
+        var translator = AnthropicToChatStream(context: streamContext, id: "chatcmpl-sy_1", created: 1_700_000_000)
+        var bytes = 0
+        for event in anthropicStream.withUnsafeBytes({ parser.feed($0) }) {
+            for frame in translator.consume(event) { bytes += frame.utf8.count }
+        }
+        for event in parser.finish() {
+            for frame in translator.consume(event) { bytes += frame.utf8.count }
+        }
+        for frame in translator.finish() { bytes += frame.utf8.count }
+        return bytes
     }
     print("{\"op\": \"checksum\", \"value\": \(sink % 1000), \"upstream_bytes\": \(converted.bodyBytes().count)}")
 } catch {
