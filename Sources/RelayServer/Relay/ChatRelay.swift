@@ -62,6 +62,16 @@ enum ChatRelay {
         var record = initial
         let created = Int(runtime.wallClock.now().timeIntervalSince1970)
         let completionID = "chatcmpl-" + requestID
+        if let answer = prepared.wholeAnswer {
+            // Parsed once in the attempt; usage and model come from the same decoded answer.
+            let response = AnthropicResponseDecoder.decode(answer)
+            record.usage = response.usage
+            record.servedModel = response.model
+            record.timeToFirstByteSeconds = RelayService.seconds(since: started)
+            record.durationSeconds = RelayService.seconds(since: started)
+            record.status = 200
+            return (200, AnthropicToChat.completion(response, context: converted.responseContext, id: completionID, created: created), record)
+        }
         var collected = ByteBuffer()
         var observer = prepared.observer
         var parser = SSEParser()
@@ -73,16 +83,6 @@ enum ChatRelay {
                 collected.writeImmutableBuffer(chunk)
                 chunk.withUnsafeReadableBytes { observer.consume($0) }
             }
-        }
-        if let answer = prepared.wholeAnswer {
-            // Parsed once in the attempt; usage and model come from the same decoded answer.
-            let response = AnthropicResponseDecoder.decode(answer)
-            record.usage = response.usage
-            record.servedModel = response.model
-            record.timeToFirstByteSeconds = RelayService.seconds(since: started)
-            record.durationSeconds = RelayService.seconds(since: started)
-            record.status = 200
-            return (200, AnthropicToChat.completion(response, context: converted.responseContext, id: completionID, created: created), record)
         }
         for chunk in prepared.buffered { take(chunk) }
         do {
