@@ -116,6 +116,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // In-process micro-benchmark of the Chat Completions conversion (docs/BENCHMARKS.md).
+        .executableTarget(
+            name: "chat-bench",
+            dependencies: ["RelayCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "fake-upstream",
             dependencies: [

@@ -30,9 +30,9 @@ if [ -n "${SWITCHYARD_BIN_DIR:-}" ]; then
     # Prebuilt binaries (e.g. a release build of another commit): no build here.
     echo "[bench] using prebuilt binaries in $SWITCHYARD_BIN_DIR"
 else
-    echo "[bench] building release binaries (switchyard, fake-upstream)"
+    echo "[bench] building release binaries (switchyard, fake-upstream, chat-bench)"
     # (swift build honours only the last --product flag, so one build per product.)
-    for product in switchyard fake-upstream; do
+    for product in switchyard fake-upstream chat-bench; do
         timeout 1200 swift build -c release --product "$product" 2>&1 | tail -n 1
     done
 fi

@@ -27,6 +27,9 @@ struct FakeControls: Sendable {
     var midstreamError = false
     /// `x-fake-early-error`: an in-band error right after the stream opens, before any content.
     var earlyError = false
+    /// `x-fake-cut-body`: a non-streaming answer whose head promises the whole body but whose
+    /// connection closes after half of it.
+    var cutBody = false
     /// `x-fake-fast`: a fixed tiny answer with no other processing (benchmarks).
     var fast = false
     /// `x-fake-usage`: four comma-separated integers overriding the reported usage.
@@ -55,6 +58,7 @@ struct FakeControls: Sendable {
         midstreamError = flag("x-fake-midstream-error")
         earlyError = flag("x-fake-early-error")
         fast = flag("x-fake-fast")
+        cutBody = flag("x-fake-cut-body")
         if let raw = value("x-fake-usage") {
             let numbers = raw.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             usage = numbers.count == 4 ? numbers : nil

@@ -126,6 +126,7 @@ struct FakeResponder: HTTPResponder {
                 let answer = AnthropicAnswer(request: json, bodyLength: body.count, controls: controls, sequence: sequence)
                 guard streaming else {
                     state.completed()
+                    if controls.cutBody { return Self.cut(answer.message, headers: headers) }
                     return Self.json(200, answer.message, headers: headers)
                 }
                 return try await stream(context: context, controls: controls, headers: headers) { emitter, writer in
@@ -261,6 +262,23 @@ struct FakeResponder: HTTPResponder {
             status: status == 529 ? HTTPResponse.Status(code: 529, reasonPhrase: "Site Overloaded") : HTTPResponse.Status(code: status),
             headers: fields(headers + [("content-type", "application/json")]),
             body: ResponseBody(byteBuffer: ByteBuffer(string: body.serialized))
+        )
+    }
+
+    struct CutBody: Error {}
+
+    /// `x-fake-cut-body`: the head announces the whole body, half of it is sent, then the
+    /// connection closes.
+    static func cut(_ body: FakeJSON, headers: [(String, String)]) -> Response {
+        let whole = ByteBuffer(string: body.serialized)
+        let half = whole.getSlice(at: whole.readerIndex, length: whole.readableBytes / 2) ?? whole
+        return Response(
+            status: .ok,
+            headers: fields(headers + [("content-type", "application/json"), ("content-length", String(whole.readableBytes))]),
+            body: ResponseBody { writer in
+                try await writer.write(half)
+                throw CutBody()
+            }
         )
     }
 

@@ -20,12 +20,13 @@ extension ChatRequestDecoder {
             }
         }
         for (index, value) in messages.enumerated() {
-            let path = "messages[\(index)]"
+            // Paths are built only when something is dropped or refused.
+            var path: String { "messages[\(index)]" }
             let message = try object(value, path)
             let role = try string(message["role"], "\(path).role")
             let known = messageFields(role)
-            for key in message.keys where !known.contains(key) && !(message[key]?.isNull ?? true) {
-                state.dropped.append("\(path).\(key)")
+            for member in message.storage where member.key != "role" && member.key != "content" && !known.contains(member.key) {
+                if !member.value.isNull { state.dropped.append("\(path).\(member.key)") }
             }
             switch role {
             case "system", "developer":
@@ -78,6 +79,7 @@ extension ChatRequestDecoder {
     /// Tool results first (Anthropic requires them at the start of the user turn), each call id
     /// once: a repeated `tool_call_id` keeps the first position and the last content.
     static func toolResultsFirst(_ message: CanonicalMessage) -> CanonicalMessage {
+        guard message.parts.contains(where: { if case .toolResult = $0 { true } else { false } }) else { return message }
         var results: [CanonicalToolResult] = []
         var others: [CanonicalPart] = []
         for part in message.parts {
@@ -112,7 +114,8 @@ extension ChatRequestDecoder {
     // MARK: - Content
 
     /// System, developer: a string or text parts. Blank text is skipped (Anthropic rejects it).
-    static func textParts(_ value: JSONValue?, path: String) throws(WireError) -> [CanonicalPart] {
+    static func textParts(_ value: JSONValue?, path makePath: @autoclosure () -> String) throws(WireError) -> [CanonicalPart] {
+        var path: String { makePath() }
         guard let value, !value.isNull else { return [] }
         if case .string(let text) = value { return isBlank(text) ? [] : [.text(text)] }
         guard case .array(let items) = value else { throw .invalidType(path, expected: "a string or an array of parts", got: value) }
@@ -135,7 +138,8 @@ extension ChatRequestDecoder {
     }
 
     /// User content: text, images (data and http(s) URLs) and files (PDF or plain text as data URLs).
-    static func userParts(_ value: JSONValue?, path: String) throws(WireError) -> [CanonicalPart] {
+    static func userParts(_ value: JSONValue?, path makePath: @autoclosure () -> String) throws(WireError) -> [CanonicalPart] {
+        var path: String { makePath() }
         guard let value, !value.isNull else { return [] }
         if case .string(let text) = value { return isBlank(text) ? [] : [.text(text)] }
         guard case .array(let items) = value else { throw .invalidType(path, expected: "a string or an array of parts", got: value) }
@@ -230,7 +234,8 @@ extension ChatRequestDecoder {
     }
 
     /// Tool output: a string, or text (and image) parts, whose texts are joined.
-    static func toolResultParts(_ value: JSONValue?, path: String) throws(WireError) -> [CanonicalPart] {
+    static func toolResultParts(_ value: JSONValue?, path makePath: @autoclosure () -> String) throws(WireError) -> [CanonicalPart] {
+        var path: String { makePath() }
         guard let value, !value.isNull else { return [] }
         if case .string(let text) = value { return text.isEmpty ? [] : [.text(text)] }
         guard case .array(let items) = value else { throw .invalidType(path, expected: "a string or an array of parts", got: value) }
@@ -257,7 +262,10 @@ extension ChatRequestDecoder {
     }
 
     /// Assistant turn: signed thinking first, then text, then tool calls (Anthropic's order).
-    static func assistantParts(_ message: JSONObject, path: String, index: Int, _ state: inout DecodeState) throws(WireError) -> [CanonicalPart] {
+    static func assistantParts(
+        _ message: JSONObject, path makePath: @autoclosure () -> String, index: Int, _ state: inout DecodeState
+    ) throws(WireError) -> [CanonicalPart] {
+        var path: String { makePath() }
         var parts: [CanonicalPart] = []
         if case .array(let blocks)? = message["thinking_blocks"] {
             for (blockIndex, block) in blocks.enumerated() {

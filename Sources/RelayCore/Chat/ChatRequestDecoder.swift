@@ -14,13 +14,11 @@ public enum ChatRequestDecoder {
             throw WireError(param: nil, code: "invalid_type", message: "the request body must be a JSON object")
         }
         var state = DecodeState()
-        var fields: [String: JSONValue] = [:]
-        for (key, value) in root.members {
-            if value.isNull { continue }
+        // Members that are null count as absent.
+        var fields = JSONObject()
+        for (key, value) in root.members where !value.isNull {
             fields[key] = value
-        }
-        for key in root.keys where !handledFields.contains(key) && !(root[key]?.isNull ?? true) {
-            state.dropped.append(key)
+            if !handledFields.contains(key) { state.dropped.append(key) }
         }
 
         guard let modelValue = fields["model"] else { throw .missing("model") }
@@ -117,7 +115,7 @@ public enum ChatRequestDecoder {
 
     // MARK: - Parameters Anthropic cannot honour
 
-    static func rejectUnsupported(_ fields: [String: JSONValue]) throws(WireError) {
+    static func rejectUnsupported(_ fields: JSONObject) throws(WireError) {
         if let value = fields["n"] {
             guard let n = value.intValue else { throw .invalidType("n", expected: "an integer", got: value) }
             if n != 1 {
@@ -144,38 +142,46 @@ public enum ChatRequestDecoder {
 
     // MARK: - Scalars
 
-    static func bool(_ value: JSONValue?, _ path: String) throws(WireError) -> Bool? {
+    static func bool(_ value: JSONValue?, _ path: @autoclosure () -> String) throws(WireError) -> Bool? {
         guard let value, !value.isNull else { return nil }
-        guard let flag = value.boolValue else { throw .invalidType(path, expected: "a boolean", got: value) }
+        guard let flag = value.boolValue else { throw .invalidType(path(), expected: "a boolean", got: value) }
         return flag
     }
 
-    static func positiveInt(_ value: JSONValue?, _ path: String) throws(WireError) -> Int? {
+    static func positiveInt(_ value: JSONValue?, _ path: @autoclosure () -> String) throws(WireError) -> Int? {
         guard let value else { return nil }
-        guard let number = value.intValue else { throw .invalidType(path, expected: "an integer", got: value) }
-        guard number > 0 else { throw .invalidValue(path, "must be a positive integer") }
+        guard let number = value.intValue else { throw .invalidType(path(), expected: "an integer", got: value) }
+        guard number > 0 else { throw .invalidValue(path(), "must be a positive integer") }
         return number
     }
 
-    static func string(_ value: JSONValue?, _ path: String) throws(WireError) -> String {
-        guard let value else { throw .missing(path) }
-        guard let text = value.stringValue else { throw .invalidType(path, expected: "a string", got: value) }
+    static func string(_ value: JSONValue?, _ path: @autoclosure () -> String) throws(WireError) -> String {
+        guard let value else { throw .missing(path()) }
+        guard let text = value.stringValue else { throw .invalidType(path(), expected: "a string", got: value) }
         return text
     }
 
-    static func object(_ value: JSONValue?, _ path: String) throws(WireError) -> JSONObject {
-        guard let value else { throw .missing(path) }
-        guard case .object(let object) = value else { throw .invalidType(path, expected: "an object", got: value) }
+    static func object(_ value: JSONValue?, _ path: @autoclosure () -> String) throws(WireError) -> JSONObject {
+        guard let value else { throw .missing(path()) }
+        guard case .object(let object) = value else { throw .invalidType(path(), expected: "an object", got: value) }
         return object
     }
 
     static func isBlank(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
+        for scalar in text.unicodeScalars {
+            // ASCII first: the Unicode property lookup costs more than the rest of a short check.
+            if scalar.isASCII {
+                if scalar == " " || ("\t"..."\r").contains(scalar) { continue }
+                return false
+            }
+            if !scalar.properties.isWhitespace { return false }
+        }
+        return true
     }
 
     /// `safety_identifier` (current) or `user` (legacy), unless it looks like an email or phone
     /// number: Anthropic's `metadata.user_id` must be opaque.
-    static func userID(_ fields: [String: JSONValue], _ state: inout DecodeState) throws(WireError) -> String? {
+    static func userID(_ fields: JSONObject, _ state: inout DecodeState) throws(WireError) -> String? {
         var chosen: String?
         for key in ["safety_identifier", "user"] {
             guard let value = fields[key] else { continue }
@@ -199,7 +205,7 @@ public enum ChatRequestDecoder {
 
     // MARK: - Tools
 
-    static func tools(_ fields: [String: JSONValue], _ state: inout DecodeState) throws(WireError) -> [CanonicalTool] {
+    static func tools(_ fields: JSONObject, _ state: inout DecodeState) throws(WireError) -> [CanonicalTool] {
         var result: [CanonicalTool] = []
         if let value = fields["tools"] {
             guard case .array(let items) = value else { throw .invalidType("tools", expected: "an array", got: value) }
@@ -275,7 +281,7 @@ public enum ChatRequestDecoder {
         return CanonicalTool(name: "web_search", kind: .webSearch(maxUses: maxUses, userLocation: location))
     }
 
-    static func toolChoice(_ fields: [String: JSONValue], tools: inout [CanonicalTool]) throws(WireError) -> CanonicalToolChoice? {
+    static func toolChoice(_ fields: JSONObject, tools: inout [CanonicalTool]) throws(WireError) -> CanonicalToolChoice? {
         let path = fields["tool_choice"] != nil ? "tool_choice" : "function_call"
         guard let value = fields["tool_choice"] ?? fields["function_call"] else { return nil }
         func named(_ name: String, _ namePath: String) throws(WireError) -> CanonicalToolChoice {

@@ -17,11 +17,12 @@ public enum ClaudeModelCatalog {
     }
 
     /// Parses the first `claude-…` name inside `model`; nil when there is none or it is malformed.
+    /// Runs several times per translated request, so it avoids Foundation and temporary sets.
     public static func parse(_ model: String) -> ModelID? {
         let lower = model.lowercased()
-        guard let range = lower.range(of: "claude-") else { return nil }
-        let tokens = lower[range.upperBound...].split(separator: "-").map(String.init)
-        let families: Set<String> = ["opus", "sonnet", "haiku"]
+        guard let rest = after("claude-", in: lower) else { return nil }
+        let tokens = rest.split(separator: "-")
+        func isFamily(_ token: Substring) -> Bool { token == "opus" || token == "sonnet" || token == "haiku" }
         func version(at index: Int) -> (major: Int, minor: Int)? {
             guard index < tokens.count, tokens[index].count <= 2, let major = Int(tokens[index]) else { return nil }
             if index + 1 < tokens.count, tokens[index + 1].count <= 2, let minor = Int(tokens[index + 1]) {
@@ -30,14 +31,30 @@ public enum ClaudeModelCatalog {
             return (major, 0)
         }
         guard let first = tokens.first else { return nil }
-        if families.contains(first), let version = version(at: 1) {
-            return ModelID(family: first, major: version.major, minor: version.minor)
+        if isFamily(first), let version = version(at: 1) {
+            return ModelID(family: String(first), major: version.major, minor: version.minor)
         }
         if let version = version(at: 0) {
             let familyIndex = version.minor == 0 && (tokens.count < 2 || Int(tokens[1]) == nil) ? 1 : 2
-            if familyIndex < tokens.count, families.contains(tokens[familyIndex]) {
-                return ModelID(family: tokens[familyIndex], major: version.major, minor: version.minor)
+            if familyIndex < tokens.count, isFamily(tokens[familyIndex]) {
+                return ModelID(family: String(tokens[familyIndex]), major: version.major, minor: version.minor)
             }
+        }
+        return nil
+    }
+
+    /// The text after the first occurrence of the ASCII `marker`, by bytes (the standard
+    /// library's `firstRange(of:)` builds a search table on every call).
+    static func after(_ marker: StaticString, in text: String) -> Substring? {
+        let utf8 = text.utf8
+        let count = marker.utf8CodeUnitCount
+        let pattern = UnsafeBufferPointer(start: marker.utf8Start, count: count)
+        var start = utf8.startIndex
+        while let candidate = utf8[start...].firstIndex(of: pattern[0]) {
+            if let end = utf8.index(candidate, offsetBy: count, limitedBy: utf8.endIndex), utf8[candidate..<end].elementsEqual(pattern) {
+                return text[end...]
+            }
+            start = utf8.index(after: candidate)
         }
         return nil
     }

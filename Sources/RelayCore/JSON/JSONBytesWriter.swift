@@ -21,7 +21,7 @@ enum JSONBytesWriter {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number): out.append(contentsOf: JSONValue.format(number: number).utf8)
+        case .number(let number): writeNumber(number, to: &out)
         case .string(let text): writeString(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -33,15 +33,41 @@ enum JSONBytesWriter {
         case .object(let object):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in object.keys {
-                guard let member = object[key] else { continue }
+            for member in object.storage {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                writeString(key, to: &out)
+                writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member, to: &out)
+                write(member.value, to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integral values as digits without a String in between; others as `JSONValue.format`.
+    static func writeNumber(_ number: Double, to out: inout [UInt8]) {
+        guard number.isFinite, number.rounded() == number, abs(number) < 9.0e15 else {
+            out.append(contentsOf: JSONValue.format(number: number).utf8)
+            return
+        }
+        var value = Int64(number)
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            value = -value
+        }
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt64, UInt64) = (0, 0)  // up to 16 digits, written backwards
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while value > 0 {
+                buffer[15 - count] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+                count += 1
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(16 - count)...]))
         }
     }
 
@@ -51,12 +77,16 @@ enum JSONBytesWriter {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
+            let raw = UnsafeRawBufferPointer(utf8)
             var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-                runStart = index + 1
+            var index = 0
+            while true {
+                index = JSONStringScan.firstSpecial(in: raw, from: index, to: raw.count)
+                if index > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<index])) }
+                guard index < raw.count else { break }
+                let byte = raw[index]
+                index += 1
+                runStart = index
                 out.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
@@ -72,7 +102,6 @@ enum JSONBytesWriter {
                     out.append(hex[Int(byte & 0x0F)])
                 }
             }
-            if utf8.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -14,12 +14,27 @@ extension JSONValue {
     /// turns booleans into numbers on Linux. Nesting is limited to `maxDepth` so a hostile body
     /// cannot exhaust the stack.
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes, maxDepth: Int = 512) throws(JSONParseError) -> JSONValue {
-        var parser = JSONTextParser(bytes: Array(bytes), maxDepth: maxDepth)
-        return try parser.parseDocument()
+        // Parse in place when the bytes are contiguous (a ByteBuffer's or an Array's storage);
+        // copy only other collections.
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            parseResult(UnsafeRawBufferPointer(buffer), maxDepth: maxDepth)
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBytes { parseResult($0, maxDepth: maxDepth) }.get()
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8 { parseResult(UnsafeRawBufferPointer($0), maxDepth: 512) }.get()
+    }
+
+    private static func parseResult(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONValue, JSONParseError> {
+        var parser = JSONTextParser(bytes: bytes, maxDepth: maxDepth)
+        do {
+            return .success(try parser.parseDocument())
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Compact or pretty JSON text.
@@ -91,13 +106,16 @@ extension JSONValue {
     }
 }
 
+/// Parses from borrowed bytes: lives only inside `withUnsafeBytes`-style scopes.
 private struct JSONTextParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     let maxDepth: Int
     var index = 0
     var depth = 0
+    /// Scratch for strings with escapes, reused across strings.
+    var scratch: [UInt8] = []
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -112,8 +130,14 @@ private struct JSONTextParser {
 
     func fail(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: index) }
 
+    @inline(__always)
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue() throws(JSONParseError) -> JSONValue {
@@ -129,12 +153,12 @@ private struct JSONTextParser {
         }
     }
 
-    mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
-        let utf8 = Array(literal.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            throw fail("invalid literal")
-        }
-        index += utf8.count
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw fail("invalid literal") }
+        let start = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != start[offset] { throw fail("invalid literal") }
+        index += count
     }
 
     mutating func enter() throws(JSONParseError) {
@@ -157,6 +181,7 @@ private struct JSONTextParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
+            // A repeated name keeps its first position and takes the last value.
             object[key] = try parseValue()
             skipWhitespace()
             guard index < bytes.count else { throw fail("unterminated object") }
@@ -184,41 +209,59 @@ private struct JSONTextParser {
         }
     }
 
+    /// A string without escapes is validated and copied in one go; one with escapes is
+    /// assembled in `scratch` and validated once at the end (escapes only ever produce whole
+    /// UTF-8 sequences, so validating the assembled bytes rejects exactly the invalid raw runs).
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var runStart = index
-        var out = ""
-        func flushRun(_ end: Int) throws(JSONParseError) {
-            if end > runStart {
-                guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else {
-                    throw JSONParseError(message: "invalid UTF-8 in string", offset: runStart)
-                }
-                out += text
+        let start = index
+        index = JSONStringScan.firstSpecial(in: bytes, from: index, to: bytes.count)
+        guard index < bytes.count else { throw fail("unterminated string") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            guard let text = JSONStringScan.string(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) else {
+                throw JSONParseError(message: "invalid UTF-8 in string", offset: start)
             }
+            index += 1
+            return text
+        case UInt8(ascii: "\\"):
+            return try parseEscapedString(from: start)
+        default:
+            throw fail("control character in string")
         }
+    }
+
+    mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        var runStart = start
         while index < bytes.count {
+            index = JSONStringScan.firstSpecial(in: bytes, from: index, to: bytes.count)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(index)
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+                guard let text = scratch.withUnsafeBytes({ JSONStringScan.string($0) }) else {
+                    throw JSONParseError(message: "invalid UTF-8 in string", offset: start)
+                }
                 index += 1
-                return out
+                return text
             }
             if byte < 0x20 { throw fail("control character in string") }
             if byte == UInt8(ascii: "\\") {
-                try flushRun(index)
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
                 index += 1
                 guard index < bytes.count else { break }
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): out += "\""
-                case UInt8(ascii: "\\"): out += "\\"
-                case UInt8(ascii: "/"): out += "/"
-                case UInt8(ascii: "b"): out += "\u{08}"
-                case UInt8(ascii: "f"): out += "\u{0C}"
-                case UInt8(ascii: "n"): out += "\n"
-                case UInt8(ascii: "r"): out += "\r"
-                case UInt8(ascii: "t"): out += "\t"
+                case UInt8(ascii: "\""): scratch.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): scratch.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): scratch.append(UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
@@ -229,11 +272,11 @@ private struct JSONTextParser {
                         if (0xDC00..<0xE000).contains(low) {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         } else {
-                            out.unicodeScalars.append("\u{FFFD}")
+                            appendScalar("\u{FFFD}")
                             code = low
                         }
                     }
-                    out.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                    appendScalar(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default: throw fail("invalid escape")
                 }
                 runStart = index
@@ -242,6 +285,10 @@ private struct JSONTextParser {
             index += 1
         }
         throw fail("unterminated string")
+    }
+
+    mutating func appendScalar(_ scalar: Unicode.Scalar) {
+        UTF8.encode(scalar) { scratch.append($0) }
     }
 
     mutating func parseHex4() throws(JSONParseError) -> UInt32 {
@@ -262,22 +309,37 @@ private struct JSONTextParser {
         return value
     }
 
+    /// Plain integers of up to 15 digits (token counts, limits, timestamps) are computed
+    /// directly; anything else goes through `Double(String)` as before.
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
         var sawDigit = false
+        var plain = true
+        var digits = 0
+        var integer: Int64 = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
                 sawDigit = true
-            } else if byte != UInt8(ascii: ".") && byte != UInt8(ascii: "e") && byte != UInt8(ascii: "E")
-                && byte != UInt8(ascii: "+") && byte != UInt8(ascii: "-")
+                digits += 1
+                if digits <= 15 { integer = integer * 10 + Int64(byte - UInt8(ascii: "0")) }
+            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
+                || byte == UInt8(ascii: "-")
             {
+                plain = false
+            } else {
                 break
             }
             index += 1
         }
-        guard sawDigit, let text = String(validating: bytes[start..<index], as: UTF8.self), let value = Double(text) else {
+        if sawDigit, plain, digits <= 15 {
+            return .number(Double(negative ? -integer : integer))
+        }
+        guard sawDigit, let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self),
+            let value = Double(text)
+        else {
             index = start
             throw fail("invalid value")
         }

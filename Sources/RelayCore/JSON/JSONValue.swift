@@ -68,28 +68,87 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object that keeps its members in document order.
+///
+/// Stored as one array of members in order. Objects in request and response bodies are small
+/// (a message has 2–6 members, a body under 20), where a linear scan beats hashing every key;
+/// an object that grows past ``indexThreshold`` members also keeps a key → position index so a
+/// hostile body with thousands of members stays linear to parse. Equality and hashing look at
+/// the members in order (as before: two objects with the same members in another order differ).
 public struct JSONObject: Sendable, Hashable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    struct Member: Sendable, Hashable {
+        var key: String
+        var value: JSONValue
+    }
+
+    /// Members in document order, each key once.
+    private(set) var storage: [Member] = []
+    /// Key → position in `storage`, only once `storage.count > indexThreshold`.
+    private var index: [String: Int]?
+
+    static let indexThreshold = 16
 
     public init() {}
 
+    /// Member names in document order.
+    public var keys: [String] { storage.map(\.key) }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get {
+            guard let position = position(of: key) else { return nil }
+            return storage[position].value
+        }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let position = position(of: key) {
+                    storage[position].value = newValue
+                } else {
+                    append(key, newValue)
+                }
+            } else if let position = position(of: key) {
+                storage.remove(at: position)
+                if index != nil { rebuildIndex() }
             }
         }
     }
 
     public var members: [(key: String, value: JSONValue)] {
-        keys.compactMap { key in storage[key].map { (key, $0) } }
+        storage.map { ($0.key, $0.value) }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    public var count: Int { storage.count }
+
+    /// Adds a member known to be new (the caller checked `self[key] == nil`).
+    private mutating func append(_ key: String, _ value: JSONValue) {
+        storage.append(Member(key: key, value: value))
+        if index != nil {
+            index?[key] = storage.count - 1
+        } else if storage.count > Self.indexThreshold {
+            rebuildIndex()
+        }
+    }
+
+    private mutating func rebuildIndex() {
+        var built: [String: Int] = [:]
+        built.reserveCapacity(storage.count)
+        for (position, member) in storage.enumerated() { built[member.key] = position }
+        index = built
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for position in storage.indices where storage[position].key == key { return position }
+        return nil
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.storage == rhs.storage
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage)
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
@@ -101,15 +160,19 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(nilLiteral: ()) { self = .null }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var object = JSONObject()
-        for (key, value) in elements { object[key] = value }
-        self = .object(object)
+        self = .object(JSONObject(members: elements))
     }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(members: elements)
+    }
+
+    /// Members in order; a repeated key keeps its first position and takes the last value.
+    init(members elements: [(String, JSONValue)]) {
         self.init()
+        storage.reserveCapacity(elements.count)
         for (key, value) in elements { self[key] = value }
     }
 }

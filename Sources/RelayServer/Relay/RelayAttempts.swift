@@ -38,6 +38,9 @@ struct PreparedResponse: Sendable {
     var observer: UsageObserver
     var iterator: BodyIterator
     var converted: ConvertedRequest?
+    /// A non-streaming translated answer read and parsed whole before the commit point (see
+    /// ``RelayAttempts/readWholeAnswer(_:)``); `buffered` then holds its bytes and the iterator is done.
+    var wholeAnswer: JSONValue?
 }
 
 /// The upstream body iterator, handed once from the attempt task to the response writer.
@@ -82,6 +85,9 @@ struct RelayAttempts: Sendable {
     static let commitBufferLimit = 256 << 10
     /// Largest upstream error body read to classify it and quote its message.
     static let errorBodyLimit = 64 << 10
+    /// Largest non-streaming translated answer read before the commit point; a larger one is
+    /// committed with what was read and the rest is collected after (as for a stream).
+    static let wholeAnswerLimit = 32 << 20
 
     func run() async -> PhaseOne {
         let config = inputs.config
@@ -224,11 +230,63 @@ struct RelayAttempts: Sendable {
                 return .failure(.inBand(type: inBand, retryAfter: RetryAfter.seconds(from: headerList)))
             }
         }
+        var wholeAnswer: JSONValue?
+        if !isEventStream, inputs.converted != nil {
+            switch await Self.readWholeAnswer(&iterator) {
+            case .cancelled: return .cancelled
+            case .failed(let failure): return .failure(failure)
+            case .read(let chunks, let answer):
+                buffered = chunks
+                wholeAnswer = answer
+            }
+        }
         return .success(
             PreparedResponse(
                 head: response, target: target, attempts: context.number, model: inputs.model, streaming: inputs.streaming,
                 isEventStream: isEventStream, buffered: buffered, observer: observer, iterator: BodyIterator(iterator),
-                converted: inputs.converted))
+                converted: inputs.converted, wholeAnswer: wholeAnswer))
+    }
+
+    enum WholeAnswer {
+        case read([ByteBuffer], JSONValue?)
+        case failed(AttemptFailure)
+        case cancelled
+    }
+
+    /// A translated non-streaming answer (a Chat client that did not ask for a stream) is read to
+    /// its end inside the attempt: its client sees nothing until the translated completion is
+    /// ready anyway, so a body that breaks off or is not a JSON object fails over to the next
+    /// candidate like a failed status would, instead of becoming a 502.
+    static func readWholeAnswer(_ iterator: inout HTTPClientResponse.Body.AsyncIterator) async -> WholeAnswer {
+        var chunks: [ByteBuffer] = []
+        var size = 0
+        while size < wholeAnswerLimit {
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await iterator.next()
+            } catch {
+                if Task.isCancelled { return .cancelled }
+                let failure = UpstreamError.classify(error, afterHead: true)
+                if failure == .cancelled { return .cancelled }
+                return .failed(.network(networkClass(failure)))
+            }
+            guard let chunk else {
+                var whole = ByteBuffer()
+                if chunks.count == 1, let only = chunks.first {
+                    whole = only
+                } else {
+                    whole.reserveCapacity(size)
+                    for piece in chunks { whole.writeImmutableBuffer(piece) }
+                }
+                guard let answer = try? whole.withUnsafeReadableBytes({ try JSONValue.parse($0) }), answer.objectValue != nil else {
+                    return .failed(.network(.reset))
+                }
+                return .read([whole], answer)
+            }
+            size += chunk.readableBytes
+            chunks.append(chunk)
+        }
+        return .read(chunks, nil)
     }
 
     static func networkClass(_ error: UpstreamError) -> NetworkErrorClass {

@@ -129,8 +129,16 @@ public struct RelayService: Sendable {
                     return ChatRelay.response(prepared, converted: converted, record: record, started: started, requestID: requestID, runtime: runtime)
                 }
                 let pending = record
-                let finished = await Self.cancellingOnClose(connection) {
-                    await ChatRelay.complete(prepared, converted: converted, record: pending, started: started, requestID: requestID, runtime: runtime)
+                let finished: (status: Int, body: JSONValue, record: RequestRecord)?
+                if prepared.wholeAnswer != nil {
+                    // Read whole in the attempt: converting it waits on nothing a hang-up could cancel.
+                    finished = await ChatRelay.complete(
+                        prepared, converted: converted, record: pending, started: started, requestID: requestID, runtime: runtime)
+                } else {
+                    finished = await Self.cancellingOnClose(connection) {
+                        await ChatRelay.complete(
+                            prepared, converted: converted, record: pending, started: started, requestID: requestID, runtime: runtime)
+                    }
                 }
                 guard let finished else {
                     record.clientCancelled = true
