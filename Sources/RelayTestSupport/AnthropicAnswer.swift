@@ -141,12 +141,14 @@ struct AnthropicAnswer {
     // MARK: Streaming
 
     /// Writes the whole event stream; with `midstreamError`, stops after the first text delta with
-    /// an `overloaded_error` event.
+    /// an `overloaded_error` event; with `cut`, the connection breaks after the first text delta
+    /// (no error event, no `message_stop`).
     func stream(
         with emitter: inout SSEEmitter,
         to writer: inout any ResponseBodyWriter,
         midstreamError: Bool,
-        earlyError: Bool = false
+        earlyError: Bool = false,
+        cut: Bool = false
     ) async throws {
         try await emitter.send(
             "message_start",
@@ -194,6 +196,7 @@ struct AnthropicAnswer {
                         ],
                         to: &writer
                     )
+                    if cut { throw FakeResponder.CutBody() }
                     if midstreamError {
                         try await emitter.send(
                             "error",

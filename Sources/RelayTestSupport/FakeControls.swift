@@ -28,7 +28,7 @@ struct FakeControls: Sendable {
     /// `x-fake-early-error`: an in-band error right after the stream opens, before any content.
     var earlyError = false
     /// `x-fake-cut-body`: a non-streaming answer whose head promises the whole body but whose
-    /// connection closes after half of it.
+    /// connection closes after half of it; a Messages stream that breaks after its first text delta.
     var cutBody = false
     /// `x-fake-fast`: a fixed tiny answer with no other processing (benchmarks).
     var fast = false

@@ -130,7 +130,8 @@ struct FakeResponder: HTTPResponder {
                     return Self.json(200, answer.message, headers: headers)
                 }
                 return try await stream(context: context, controls: controls, headers: headers) { emitter, writer in
-                    try await answer.stream(with: &emitter, to: &writer, midstreamError: controls.midstreamError, earlyError: controls.earlyError)
+                    try await answer.stream(
+                        with: &emitter, to: &writer, midstreamError: controls.midstreamError, earlyError: controls.earlyError, cut: controls.cutBody)
                 }
             } else {
                 let answer = ResponsesAnswer(request: json, bodyLength: body.count, controls: controls, sequence: sequence)
@@ -268,7 +269,7 @@ struct FakeResponder: HTTPResponder {
     struct CutBody: Error {}
 
     /// `x-fake-cut-body`: the head announces the whole body, half of it is sent, then the
-    /// connection closes.
+    /// connection closes. (A Messages stream breaks after its first text delta instead.)
     static func cut(_ body: FakeJSON, headers: [(String, String)]) -> Response {
         let whole = ByteBuffer(string: body.serialized)
         let half = whole.getSlice(at: whole.readerIndex, length: whole.readableBytes / 2) ?? whole

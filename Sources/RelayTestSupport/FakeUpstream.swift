@@ -19,8 +19,8 @@ import NIOSSL
 /// Request headers that pick behaviour (see `FakeControls` for details):
 /// `x-fake-status: N` (+ `x-fake-retry-after: S`), `x-fake-first-byte-delay-ms: N`, `x-fake-hang: 1`,
 /// `x-fake-events: N`, `x-fake-interval-ms: M`, `x-fake-delta-bytes: K`, `x-fake-echo: 1`,
-/// `x-fake-midstream-error: 1`, `x-fake-cut-body: 1` (a non-streaming Anthropic answer that breaks
-/// off after half its body), `x-fake-fast: 1` (Anthropic only), and `x-fake-usage: a,b,c,d`
+/// `x-fake-midstream-error: 1`, `x-fake-cut-body: 1` (an Anthropic answer that breaks off: half the
+/// JSON body, or a stream after its first text delta), `x-fake-fast: 1` (Anthropic only), and `x-fake-usage: a,b,c,d`
 /// (Anthropic: input, cache creation, cache read, output; Responses: input, cached, output, reasoning).
 /// Waits and streams notice a client that hangs up and count the request as cancelled.
 ///

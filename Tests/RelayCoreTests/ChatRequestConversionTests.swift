@@ -242,19 +242,7 @@ import Testing
         #expect(!plain.stream && !plain.includeUsage)
         let absent = try convert(body(["stream": true]))
         #expect(!absent.includeUsage)
-        #expect(plain.body["stream"] == true, "the converter writes stream:true; the relay decides (setUpstreamStream)")
-    }
-
-    @Test func setUpstreamStreamChangesOnlyTheFlag() throws {
-        var converted = try convert(body(["stream": false, "temperature": .number(0.5)]))
-        let before = converted.body
-        converted.setUpstreamStream(false)
-        #expect(converted.body["stream"] == false)
-        #expect(converted.body.objectValue?.keys == before.objectValue?.keys, "member order kept")
-        var restored = converted
-        restored.setUpstreamStream(true)
-        #expect(restored.body == before)
-        #expect(!converted.stream, "what the client asked for is unchanged")
+        #expect(plain.body["stream"] == true, "upstream always streams")
     }
 
     // MARK: - Refusals (400 in OpenAI's shape)

@@ -28,7 +28,7 @@ import Testing
         return try await RelayHarness.run(file, body)
     }
 
-    @Test func nonStreamingClientGetsANonStreamingUpstreamRequestAndExactUsage() async throws {
+    @Test func nonStreamingClientIsServedFromAnUpstreamStreamWithExactUsage() async throws {
         try await FakeUpstream.withRunning { fake in
             // input, cache write, cache read, output
             fake.setDefaultControls(["x-fake-usage": "120,30,500,7"])
@@ -53,7 +53,7 @@ import Testing
                 let recorded = try #require(fake.requests().first)
                 #expect(recorded.path == "/v1/messages")
                 let sent = try JSONValue.parse(recorded.body)
-                #expect(sent["stream"] == false, "a non-streaming client is served by a non-streaming upstream request")
+                #expect(sent["stream"] == true, "the upstream streams even for a non-streaming client (keeps long generations alive)")
                 #expect(sent["model"]?.stringValue?.hasPrefix("claude-") == true)
                 #expect(sent["system"]?.arrayValue?.first?["text"] == "Be brief.")
             }
@@ -87,17 +87,37 @@ import Testing
                     #expect(broken.requests().count == 1)
                     #expect(healthy.requests().count == 1)
                     let sent = try JSONValue.parse(try #require(healthy.requests().first).body)
-                    #expect(sent["stream"] == false)
+                    #expect(sent["stream"] == true)
                 }
             }
         }
     }
 
-    @Test func nonStreamingChatFailsOverWhenTheAnswerBreaksOffAfterTheHead() async throws {
+    @Test func nonStreamingChatFailsOverOnAnErrorAfterTheFirstContent() async throws {
+        try await FakeUpstream.withRunning { failing in
+            try await FakeUpstream.withRunning { healthy in
+                // The stream starts, sends text, then an error event: a streaming client would have
+                // seen the text; a non-streaming one has seen nothing, so the relay tries the next one.
+                failing.setDefaultControls(["x-fake-midstream-error": "1"])
+                healthy.setDefaultControls(["x-fake-usage": "10,0,0,3"])
+                try await withChatPool([failing, healthy]) { relay in
+                    let answer = try await relay.post("/v1/chat/completions", json: Self.chatBody(stream: false), headers: Self.bearer)
+                    #expect(answer.status == 200)
+                    let json = try JSONValue.parse(answer.body)
+                    #expect(json["choices"]?.arrayValue?.first?["message"]?["content"] == "Hello from FakeUpstream.")
+                    #expect(json["usage"]?["total_tokens"]?.intValue == 13, "only the answer that reached the client is counted")
+                    #expect(failing.requests().count == 1)
+                    #expect(healthy.requests().count == 1)
+                }
+            }
+        }
+    }
+
+    @Test func nonStreamingChatFailsOverWhenTheStreamBreaksOffAfterContent() async throws {
         try await FakeUpstream.withRunning { cut in
             try await FakeUpstream.withRunning { healthy in
-                // The fake sends a 200 head and half the body, then closes. The relay has not
-                // answered yet, so it tries the next upstream.
+                // The fake's stream breaks after its first text delta (no message_stop). The relay
+                // has not answered yet, so it tries the next upstream.
                 cut.setDefaultControls(["x-fake-cut-body": "1"])
                 try await withChatPool([cut, healthy]) { relay in
                     let answer = try await relay.post("/v1/chat/completions", json: Self.chatBody(stream: false), headers: Self.bearer)

@@ -51,7 +51,7 @@ def test_chat_non_streaming_exact_usage(chat_relay, fake):
     sent = fake.api_requests("/v1/messages")[-1]["json"]
     assert sent["model"] == "claude-sonnet-4-5", "the default gpt-4o rule"
     assert sent["system"] and sent["max_tokens"] > 0
-    assert sent["stream"] is False, "a non-streaming client gets a non-streaming upstream request"
+    assert sent["stream"] is True, "the upstream streams even for a non-streaming client (long generations stay alive)"
     assert sent["messages"] == [{"role": "user", "content": "hi"}] or sent["messages"][0]["role"] == "user"
 
 

@@ -1,8 +1,8 @@
 /// A Chat Completions request translated for an Anthropic upstream, plus what the response
 /// path must remember about it.
 public struct ConvertedRequest: Sendable {
-    /// The Anthropic Messages body. The converter always writes `"stream": true` (PROTOCOLS.md
-    /// §5.0); the relay turns it off for non-streaming clients with ``setUpstreamStream(_:)``.
+    /// The Anthropic Messages body (always `"stream": true`: the relay streams upstream even for
+    /// non-streaming clients, PROTOCOLS.md §5.0).
     public var body: JSONValue
     /// The client asked for a stream.
     public var stream: Bool
@@ -38,14 +38,6 @@ public struct ConvertedRequest: Sendable {
     /// ``body`` as compact JSON bytes, ready to send.
     public func bodyBytes() -> [UInt8] {
         body.compactUTF8()
-    }
-
-    /// Sets the body's `stream` flag: whether the upstream is asked for a stream.
-    public mutating func setUpstreamStream(_ stream: Bool) {
-        guard case .object(var object) = body else { return }
-        body = .null  // keeps `object` uniquely referenced while it changes
-        object["stream"] = .bool(stream)
-        body = .object(object)
     }
 
     /// The body with another upstream model name (per-upstream model rules during failover).

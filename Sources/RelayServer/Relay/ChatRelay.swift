@@ -27,14 +27,10 @@ enum ChatRelay {
         let matcher = config.modelMatcher(for: .openai)
         let options = ChatConversionOptions(renameModel: { matcher.target(for: $0) })
         do {
-            var converted = try ChatToAnthropic.convert(json, options: options)
-            // A client that did not ask for a stream gets a non-streaming upstream request, as
-            // pass-through does: its answer is read whole before the client sees anything, so any
-            // upstream failure up to the last byte fails over; and it is cheaper for the upstream
-            // and the relay than a stream parsed and accumulated here. The wait for the head is
-            // the `total` timeout, as for non-streaming pass-through (UpstreamCall.send).
-            if !converted.stream { converted.setUpstreamStream(false) }
-            return .success(converted)
+            // The upstream is asked for a stream even for a client that did not ask for one; the
+            // attempt reads it to the end (RelayAttempts.readWholeAnswer), so failover still
+            // covers everything up to the last byte.
+            return .success(try ChatToAnthropic.convert(json, options: options))
         } catch {
             let message = error.param.map { "\(error.message) (\($0))" } ?? error.message
             return .failure(RelayHTTPError(.init(code: error.status), dialect: .openAI, code: error.code, message: message))
@@ -49,10 +45,9 @@ enum ChatRelay {
         return headers
     }
 
-    /// A non-streaming Chat client: the upstream was asked for a non-streaming answer (see
-    /// ``convert(_:config:)``), which the attempt loop read and parsed whole
-    /// (``PreparedResponse/wholeAnswer``); it is converted once. An upstream that streams anyway
-    /// (or an answer over ``RelayAttempts/wholeAnswerLimit``) is accumulated here instead. Runs
+    /// A non-streaming Chat client: the upstream streamed (PROTOCOLS.md §5) and the attempt loop
+    /// read and accumulated the whole answer (``PreparedResponse/wholeAnswer``); it is converted
+    /// once. A JSON answer over ``RelayAttempts/wholeAnswerLimit`` is collected here instead. Runs
     /// before the response head, so a broken upstream answer becomes a proper 502 rather than a
     /// 200 with an error body.
     static func complete(
@@ -62,9 +57,8 @@ enum ChatRelay {
         var record = initial
         let created = Int(runtime.wallClock.now().timeIntervalSince1970)
         let completionID = "chatcmpl-" + requestID
-        if let answer = prepared.wholeAnswer {
-            // Parsed once in the attempt; usage and model come from the same decoded answer.
-            let response = AnthropicResponseDecoder.decode(answer)
+        if let response = prepared.wholeAnswer {
+            // Read whole in the attempt; usage and model come from the same answer.
             record.usage = response.usage
             record.servedModel = response.model
             record.timeToFirstByteSeconds = RelayService.seconds(since: started)

@@ -38,9 +38,9 @@ struct PreparedResponse: Sendable {
     var observer: UsageObserver
     var iterator: BodyIterator
     var converted: ConvertedRequest?
-    /// A non-streaming translated answer read and parsed whole before the commit point (see
-    /// ``RelayAttempts/readWholeAnswer(_:)``); `buffered` then holds its bytes and the iterator is done.
-    var wholeAnswer: JSONValue?
+    /// A translated answer for a non-streaming client, read to its end before the commit point
+    /// (see ``RelayAttempts/readWholeAnswer(_:isEventStream:alreadyRead:)``); the iterator is done.
+    var wholeAnswer: CanonicalResponse?
 }
 
 /// The upstream body iterator, handed once from the attempt task to the response writer.
@@ -85,8 +85,8 @@ struct RelayAttempts: Sendable {
     static let commitBufferLimit = 256 << 10
     /// Largest upstream error body read to classify it and quote its message.
     static let errorBodyLimit = 64 << 10
-    /// Largest non-streaming translated answer read before the commit point; a larger one is
-    /// committed with what was read and the rest is collected after (as for a stream).
+    /// Largest non-streaming (JSON) translated answer read before the commit point; a larger one
+    /// is committed with what was read and the rest is collected after.
     static let wholeAnswerLimit = 32 << 20
 
     func run() async -> PhaseOne {
@@ -202,7 +202,11 @@ struct RelayAttempts: Sendable {
         var observer = UsageObserver(format: target.format, streaming: isEventStream)
         var iterator = response.body.makeAsyncIterator()
         var buffered: [ByteBuffer] = []
-        if isEventStream {
+        // A translated request of a client that did not ask for a stream: nothing reaches that
+        // client before the whole answer is converted, so the attempt reads it to the end and any
+        // failure up to the last byte fails over.
+        let readsWholeAnswer = inputs.converted.map { !$0.stream } ?? false
+        if isEventStream, !readsWholeAnswer {
             var size = 0
             while !observer.observed.sawContentEvent, observer.observed.inBandError == nil, !observer.observed.sawTerminalEvent,
                 size < Self.commitBufferLimit
@@ -230,9 +234,9 @@ struct RelayAttempts: Sendable {
                 return .failure(.inBand(type: inBand, retryAfter: RetryAfter.seconds(from: headerList)))
             }
         }
-        var wholeAnswer: JSONValue?
-        if !isEventStream, inputs.converted != nil {
-            switch await Self.readWholeAnswer(&iterator) {
+        var wholeAnswer: CanonicalResponse?
+        if readsWholeAnswer {
+            switch await Self.readWholeAnswer(&iterator, isEventStream: isEventStream) {
             case .cancelled: return .cancelled
             case .failed(let failure): return .failure(failure)
             case .read(let chunks, let answer):
@@ -248,19 +252,25 @@ struct RelayAttempts: Sendable {
     }
 
     enum WholeAnswer {
-        case read([ByteBuffer], JSONValue?)
+        case read([ByteBuffer], CanonicalResponse?)
         case failed(AttemptFailure)
         case cancelled
     }
 
-    /// A translated non-streaming answer (a Chat client that did not ask for a stream) is read to
-    /// its end inside the attempt: its client sees nothing until the translated completion is
-    /// ready anyway, so a body that breaks off or is not a JSON object fails over to the next
-    /// candidate like a failed status would, instead of becoming a 502.
-    static func readWholeAnswer(_ iterator: inout HTTPClientResponse.Body.AsyncIterator) async -> WholeAnswer {
+    /// Reads a translated answer for a non-streaming Chat client to its end, inside the attempt.
+    ///
+    /// The upstream is asked for a stream even so (PROTOCOLS.md §5: pings keep a long generation's
+    /// connection alive where a silent non-streaming request can be dropped by a proxy or hit the
+    /// head timeout), and its events are accumulated here. A stream that ends without its terminal
+    /// event, an in-band error at any point, or a JSON answer that breaks off or is not an object
+    /// fails over to the next candidate like a failed status would, instead of becoming a 502:
+    /// the client has seen nothing yet.
+    static func readWholeAnswer(_ iterator: inout HTTPClientResponse.Body.AsyncIterator, isEventStream: Bool) async -> WholeAnswer {
         var chunks: [ByteBuffer] = []
         var size = 0
-        while size < wholeAnswerLimit {
+        var parser = SSEParser()
+        var accumulator = AnthropicStreamAccumulator()
+        while isEventStream || size < wholeAnswerLimit {
             let chunk: ByteBuffer?
             do {
                 chunk = try await iterator.next()
@@ -271,6 +281,12 @@ struct RelayAttempts: Sendable {
                 return .failed(.network(networkClass(failure)))
             }
             guard let chunk else {
+                if isEventStream {
+                    for event in parser.finish() { accumulator.consume(event) }
+                    if let error = accumulator.error { return .failed(.inBand(type: error.type, retryAfter: nil)) }
+                    guard accumulator.sawTerminal else { return .failed(.network(.reset)) }
+                    return .read([], accumulator.response)
+                }
                 var whole = ByteBuffer()
                 if chunks.count == 1, let only = chunks.first {
                     whole = only
@@ -281,10 +297,16 @@ struct RelayAttempts: Sendable {
                 guard let answer = try? whole.withUnsafeReadableBytes({ try JSONValue.parse($0) }), answer.objectValue != nil else {
                     return .failed(.network(.reset))
                 }
-                return .read([whole], answer)
+                return .read([], AnthropicResponseDecoder.decode(answer))
             }
-            size += chunk.readableBytes
-            chunks.append(chunk)
+            if isEventStream {
+                for event in chunk.withUnsafeReadableBytes({ parser.feed($0) }) { accumulator.consume(event) }
+                // An in-band error before the end: no point reading on.
+                if let error = accumulator.error { return .failed(.inBand(type: error.type, retryAfter: nil)) }
+            } else {
+                size += chunk.readableBytes
+                chunks.append(chunk)
+            }
         }
         return .read(chunks, nil)
     }
