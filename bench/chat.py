@@ -11,16 +11,28 @@
      chat         an equivalent ~10 KB Chat Completions body (model gpt-4o), POST
                   /v1/chat/completions (openai pool -> the same fake, translated both ways)
      passthrough_blocks  the body the relay sends upstream for the chat row (captured by the
-                  probe: system and every message as text-block arrays) sent as pass-through.
-                  The fake parses that shape ~160 us slower than plain string content, so
-                  chat - passthrough_blocks is the relay's own added time with identical
-                  upstream work; it is the figure for the <= 100 us goal.
-     passthrough_stream  the Anthropic body with "stream": true through the relay (for scale:
-                  until chat-speed the relay asked the upstream for a stream even for a
-                  non-streaming chat client, and this row gave the fake the same work).
-   The figure is chat p50 - passthrough p50 (median over rounds), plus relay CPU per request;
-   a non-streaming chat request is now sent upstream non-streaming, so passthrough is the row
-   with the same upstream work.
+                  probe: system and every message as text-block arrays, "stream": true) sent as
+                  pass-through. The relay asks the upstream for a stream even for a
+                  non-streaming chat client, and the fake parses the block shape more slowly
+                  than plain strings, so this row gives the fake exactly the chat row's work:
+                  chat - passthrough_blocks is the relay's own added time (convert the request,
+                  accumulate the stream, write one chat.completion instead of relaying the
+                  stream); it is the figure for the <= 100 us goal.
+     passthrough_stream  the plain Anthropic body with "stream": true through the relay.
+   Also reported: chat - passthrough (non-streaming pass-through, a cheaper upstream exchange)
+   and relay CPU per request.
+1'. With `canned` in --only (default): the same latency rounds against a canned upstream, nginx
+   answering every POST with one fixed Anthropic event stream (~1.6 KB, 12 events, usage). The
+   upstream's work is then identical and tiny for every row, so the difference is the relay's:
+     direct_canned        the Anthropic stream body straight to nginx (for scale)
+     passthrough_canned   the Anthropic body with "stream": true through the relay (the client
+                          gets the stream relayed byte for byte)
+     chat_canned          the ~10 KB Chat body, non-streaming, through the relay (request
+                          converted, the upstream stream accumulated, one chat.completion)
+     chat_stream_canned   the same Chat body with "stream": true (the stream converted event by
+                          event)
+   Figures: chat_canned - passthrough_canned and chat_stream_canned - passthrough_canned, p50
+   (median over rounds and per round) and relay CPU per request.
 2. A probe through a recording fake: both bodies as the fake receives them (sizes, and the
    translated body's "stream"), and the relay's answers checked (chat: choices[0].message.content).
 0. With --only micro (or when it is in --only), the in-process conversion micro-benchmark
@@ -231,7 +243,7 @@ def main() -> int:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval-ms", type=int, default=100)
-    parser.add_argument("--only", default="micro,latency,streams")
+    parser.add_argument("--only", default="micro,latency,canned,streams")
     parser.add_argument("--targets", default="direct,passthrough,chat,passthrough_blocks,passthrough_stream",
                         help="latency rows to run (chat and passthrough are always needed)")
     parser.add_argument("--out", default=str(BENCH_DIR / "results" / "chat.json"))
@@ -253,6 +265,8 @@ def main() -> int:
             log(f"probe: {results['probe']}")
             if "latency" in phases:
                 results["latency_1conn"] = latency_phase(args, tmp, procs, chat_body, anthropic_body, translated)
+            if "canned" in phases:
+                results["latency_1conn_canned_upstream"] = canned_phase(args, tmp, procs, chat_body, anthropic_body)
             if "streams" in phases:
                 results["streams"] = streams_phase(args, tmp, procs)
         finally:
@@ -353,6 +367,130 @@ def latency_phase(args, tmp: Path, procs: list, chat_body: bytes, anthropic_body
         f"{out['chat_minus_passthrough_stream_p50_us_per_round']}), relay CPU "
         f"{out['chat_minus_passthrough_stream_relay_cpu_us']:+.1f} us/request")
     return finish_latency(out, relay, fake, procs)
+
+
+def canned_stream() -> str:
+    """A fixed Anthropic event stream: what the canned upstream answers to every POST."""
+    events = [
+        ("message_start", {"type": "message_start", "message": {
+            "id": "msg_canned", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5", "content": [],
+            "stop_reason": None, "stop_sequence": None,
+            "usage": {"input_tokens": 2100, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ("ping", {"type": "ping"}),
+    ]
+    for piece in ["Hello", " from", " the", " canned", " upstream", "."]:
+        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": {"type": "text_delta", "text": piece}}))
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                           "usage": {"output_tokens": 7}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return "".join(f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n" for name, data in events)
+
+
+CANNED_NGINX_CONF = """\
+# Generated by bench/chat.py: a canned upstream that answers every request with one fixed stream.
+daemon off;
+master_process on;
+user root;
+worker_processes 1;
+pid {tmp}/canned-nginx.pid;
+error_log {tmp}/canned-nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/canned-nginx-body;
+    client_body_buffer_size 1m;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type text/event-stream;
+            return 200 '{body}';
+        }}
+    }}
+}}
+"""
+
+
+def canned_phase(args, tmp: Path, procs: list, chat_body: bytes, anthropic_body: bytes) -> dict:
+    """Latency rounds with nginx as a canned upstream (see the module docstring, 1')."""
+    import shutil
+    if not shutil.which("nginx"):
+        log("canned: nginx not installed (bench/run.sh installs it); skipped")
+        return {}
+    from bench import free_port, port_open
+    port = free_port()
+    body = canned_stream().replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+    conf = tmp / "canned-nginx.conf"
+    conf.write_text(CANNED_NGINX_CONF.format(tmp=tmp, port=port, body=body))
+    nginx = Proc("canned-nginx", ["nginx", "-e", str(tmp / "canned-nginx-error.log"), "-p", str(tmp), "-c", str(conf)], tmp)
+    procs.append(nginx)
+    wait_for(lambda: nginx.alive() and port_open(port), 15, "canned nginx port")
+    relay, relay_port = start_relay_config(tmp, "canned-relay", relay_config(port))
+    procs.append(relay)
+    stream_body = streaming(anthropic_body)
+    chat_stream_body = streaming(chat_body)
+    (tmp / "canned-anthropic-stream.json").write_bytes(stream_body)
+    (tmp / "canned-chat.json").write_bytes(chat_body)
+    (tmp / "canned-chat-stream.json").write_bytes(chat_stream_body)
+    anthropic_headers = {"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"}
+    chat_headers = {"Authorization": f"Bearer {CLIENT_KEY}"}
+    rows = {
+        "direct_canned": (port, "/v1/messages", tmp / "canned-anthropic-stream.json", anthropic_headers),
+        "passthrough_canned": (relay_port, "/v1/messages", tmp / "canned-anthropic-stream.json", anthropic_headers),
+        "chat_canned": (relay_port, "/v1/chat/completions", tmp / "canned-chat.json", chat_headers),
+        "chat_stream_canned": (relay_port, "/v1/chat/completions", tmp / "canned-chat-stream.json", chat_headers),
+    }
+    # The answers are what they should be before anything is timed.
+    status, answer = post(relay_port, "/v1/chat/completions", chat_body, chat_headers)
+    text = ((answer.get("choices") or [{}])[0].get("message") or {}).get("content")
+    if status != 200 or text != "Hello from the canned upstream.":
+        raise RuntimeError(f"canned chat answer: {status} {answer}")
+    script = BENCH_DIR / "post_file.lua"
+
+    def once(row: str, seconds: int, measure: bool) -> dict:
+        target_port, path, file, headers = rows[row]
+        env = {"BENCH_BODY_FILE": str(file), "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items())}
+        pids = {"relay": relay.pid} if measure else None
+        return run_wrk(target_port, 1, seconds, pids=pids, script=script, path=path, env=env)
+
+    log(f"latency against a canned upstream (nginx, fixed stream), 1 connection: {args.rounds} interleaved rounds of "
+        f"{args.duration} s")
+    for row in rows:
+        once(row, 1, False)
+    runs: dict[str, list] = {row: [] for row in rows}
+    for _ in range(args.rounds):
+        for row in rows:
+            r = once(row, args.duration, True)
+            r.pop("wrk_text", None)
+            runs[row].append(r)
+            log(f"   {row:18s} p50 {r['latency_us']['p50']} us  p99 {r['latency_us']['p99']} us  {r['rps']:.0f} req/s  "
+                f"errors {sum(r['errors'].values())}  relay cpu {round(r['cpu_us_per_request'].get('relay', 0), 1)} us/req")
+    med = statistics.median
+    out: dict = {"canned_stream_bytes": len(canned_stream().encode())}
+    for row, rs in runs.items():
+        out[row] = {"p50_us": med(r["latency_us"]["p50"] for r in rs), "p99_us": med(r["latency_us"]["p99"] for r in rs),
+                    "rps": med(r["rps"] for r in rs), "errors": sum(sum(r["errors"].values()) for r in rs),
+                    "relay_cpu_us_per_request": med(r["cpu_us_per_request"].get("relay", 0) for r in rs),
+                    "per_round_p50_us": [r["latency_us"]["p50"] for r in rs]}
+    for row in ("chat_canned", "chat_stream_canned"):
+        per_round = [c - p for c, p in zip(out[row]["per_round_p50_us"], out["passthrough_canned"]["per_round_p50_us"])]
+        out[f"{row}_minus_passthrough_p50_us"] = out[row]["p50_us"] - out["passthrough_canned"]["p50_us"]
+        out[f"{row}_minus_passthrough_p50_us_per_round"] = per_round
+        out[f"{row}_minus_passthrough_p50_us_median_of_rounds"] = med(per_round)
+        out[f"{row}_minus_passthrough_relay_cpu_us"] = (out[row]["relay_cpu_us_per_request"]
+                                                       - out["passthrough_canned"]["relay_cpu_us_per_request"])
+        log(f"   {row} - passthrough_canned p50: {out[f'{row}_minus_passthrough_p50_us']:+.0f} us (per round {per_round}, "
+            f"median {med(per_round):+.0f}), relay CPU {out[f'{row}_minus_passthrough_relay_cpu_us']:+.1f} us/request")
+    relay.stop()
+    procs.remove(relay)
+    nginx.stop()
+    procs.remove(nginx)
+    return out
 
 
 def finish_latency(out: dict, relay, fake, procs: list) -> dict:
