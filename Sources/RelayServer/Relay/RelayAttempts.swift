@@ -212,13 +212,11 @@ struct RelayAttempts: Sendable {
                 size < Self.commitBufferLimit
             {
                 let chunk: ByteBuffer?
-                do {
-                    chunk = try await iterator.next()
-                } catch {
-                    if Task.isCancelled { return .cancelled }
-                    let failure = UpstreamError.classify(error, afterHead: true)
-                    if failure == .cancelled { return .cancelled }
-                    return .failure(.network(Self.networkClass(failure)))
+                switch await Self.nextChunk(&iterator) {
+                case .chunk(let next): chunk = next
+                case .end: chunk = nil
+                case .cancelled: return .cancelled
+                case .failed(let failure): return .failure(failure)
                 }
                 guard let chunk else {
                     if buffered.isEmpty { return .failure(.network(.reset)) }
@@ -251,6 +249,27 @@ struct RelayAttempts: Sendable {
                 converted: inputs.converted, wholeAnswer: wholeAnswer))
     }
 
+    enum NextChunk {
+        case chunk(ByteBuffer)
+        case end
+        case cancelled
+        case failed(AttemptFailure)
+    }
+
+    /// The next body chunk before the commit point, a read error already classified for the
+    /// attempt loop (a cancelled client is not an upstream failure).
+    static func nextChunk(_ iterator: inout HTTPClientResponse.Body.AsyncIterator) async -> NextChunk {
+        do {
+            guard let chunk = try await iterator.next() else { return .end }
+            return .chunk(chunk)
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            let failure = UpstreamError.classify(error, afterHead: true)
+            if failure == .cancelled { return .cancelled }
+            return .failed(.network(networkClass(failure)))
+        }
+    }
+
     enum WholeAnswer {
         case read([ByteBuffer], CanonicalResponse?)
         case failed(AttemptFailure)
@@ -272,13 +291,11 @@ struct RelayAttempts: Sendable {
         var accumulator = AnthropicStreamAccumulator()
         while isEventStream || size < wholeAnswerLimit {
             let chunk: ByteBuffer?
-            do {
-                chunk = try await iterator.next()
-            } catch {
-                if Task.isCancelled { return .cancelled }
-                let failure = UpstreamError.classify(error, afterHead: true)
-                if failure == .cancelled { return .cancelled }
-                return .failed(.network(networkClass(failure)))
+            switch await nextChunk(&iterator) {
+            case .chunk(let next): chunk = next
+            case .end: chunk = nil
+            case .cancelled: return .cancelled
+            case .failed(let failure): return .failed(failure)
             }
             guard let chunk else {
                 if isEventStream {
