@@ -80,6 +80,7 @@ public enum SwitchyardApp {
                     (name: "switchyard_ledger_written_total", value: Double(status.written)),
                     (name: "switchyard_ledger_dropped_total", value: Double(status.dropped.values.reduce(0, +))),
                     (name: "switchyard_ledger_healthy", value: status.isHealthy ? 1 : 0),
+                    (name: "switchyard_ledger_unconfirmed_waits_total", value: Double(status.unconfirmedWaits)),
                 ]
             }
         }

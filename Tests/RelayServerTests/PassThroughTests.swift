@@ -36,6 +36,30 @@ import Testing
         }
     }
 
+    @Test("Request ids: sy_ + 12 hex of Unix ms + 12 random hex, ordered by time, unique")
+    func requestIDsSortByTime() async throws {
+        try await FakeUpstream.withRunning { fake in
+            try await RelayHarness.run(RelayHarness.config(fake: fake)) { relay in
+                var ids: [String] = []
+                for _ in 0..<20 {
+                    let answer = try await relay.post("/v1/messages", json: messagesBody(stream: false))
+                    #expect(answer.status == 200)
+                    ids.append(try #require(answer.headers.first(name: "x-switchyard-request-id")))
+                }
+                for id in ids {
+                    #expect(id.wholeMatch(of: /sy_[0-9a-f]{24}/) != nil, "\(id)")
+                }
+                #expect(Set(ids).count == ids.count)
+                // Sequential requests: the time part never goes backwards (ids sort by time).
+                let times = ids.map { String($0.dropFirst(3).prefix(12)) }
+                #expect(times == times.sorted())
+                let millis = try #require(UInt64(times[0], radix: 16))
+                let now = UInt64(Date().timeIntervalSince1970 * 1000)
+                #expect(millis <= now && now - millis < 60_000, "the time part is Unix milliseconds")
+            }
+        }
+    }
+
     @Test func nonStreamingMessagesKeepStatusAndBody() async throws {
         try await FakeUpstream.withRunning { fake in
             try await RelayHarness.run(RelayHarness.config(fake: fake)) { relay in

@@ -79,6 +79,24 @@ struct UsageLedgerTests {
         #expect(ledger.status.dropped(.stopped) == 1)
     }
 
+    @Test("SQLite writer: a path that cannot be opened fails; once it can, the same store writes again")
+    func sqliteWriterReopens() async throws {
+        let fixture = try StoreFixture(.sqlite)
+        defer { fixture.cleanUp() }
+        let parent = fixture.directory.appendingPathComponent("later")
+        try Data("x".utf8).write(to: parent)  // a file where the directory should be
+        let store = try UsageStore(.sqlite(path: parent.appendingPathComponent("usage.sqlite").path))
+        await #expect(throws: (any Error).self) { try await store.insert([Records.make("early")]) }
+        try FileManager.default.removeItem(at: parent)
+        let outcome = try await store.insert([Records.make("r1"), Records.make("r2"), Records.make("r1")])
+        #expect(outcome == InsertOutcome(inserted: 2, duplicates: 1))
+        let again = try await store.insert([Records.make("r2"), Records.make("r3")])
+        #expect(again == InsertOutcome(inserted: 1, duplicates: 1), "prepared statements reused across batches")
+        #expect(try await store.requestCount() == 3)
+        await store.close()
+        await #expect(throws: UsageStoreError.closed) { try await store.insert([Records.make("late")]) }
+    }
+
     @Test("A closed store: writes fail, drops are counted")
     func closedStore() async throws {
         let fixture = try StoreFixture(.sqlite)
