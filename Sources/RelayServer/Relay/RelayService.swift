@@ -287,16 +287,7 @@ public struct RelayService: Sendable {
     static func cancellingOnClose<Value: Sendable>(
         _ connection: ConnectionWatcher, _ operation: @escaping @Sendable () async -> Value
     ) async -> Value? {
-        await withTaskGroup(of: Value?.self) { group in
-            group.addTask { await operation() }
-            group.addTask {
-                await connection.waitUntilClosed()
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await connection.cancellingCurrentTask(operation)
     }
 
     static func tooLarge(_ route: RelayRoute, limit: Int) -> RelayHTTPError {
