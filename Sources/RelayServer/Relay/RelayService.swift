@@ -287,7 +287,16 @@ public struct RelayService: Sendable {
     static func cancellingOnClose<Value: Sendable>(
         _ connection: ConnectionWatcher, _ operation: @escaping @Sendable () async -> Value
     ) async -> Value? {
-        await connection.cancellingCurrentTask(operation)
+        await withTaskGroup(of: Value?.self) { group in
+            group.addTask { await operation() }
+            group.addTask {
+                await connection.waitUntilClosed()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     static func tooLarge(_ route: RelayRoute, limit: Int) -> RelayHTTPError {

@@ -43,14 +43,6 @@ public final class ConnectionWatcher: Sendable {
         var closed = false
         var nextID = 0
         var waiters: [Int: AsyncStream<Void>.Continuation] = [:]
-        var tasks: [Int: RunningTask] = [:]
-    }
-
-    /// A task inside `cancellingCurrentTask`. `UnsafeCurrentTask.cancel()` may be called from
-    /// any thread; what makes the reference safe is that it is only used under the lock while
-    /// registered, and the task unregisters under the lock before it leaves that scope.
-    private struct RunningTask: @unchecked Sendable {
-        let task: UnsafeCurrentTask
     }
 
     private let state = Mutex(State())
@@ -61,39 +53,10 @@ public final class ConnectionWatcher: Sendable {
         let waiters = state.withLock { state -> [AsyncStream<Void>.Continuation] in
             guard !state.closed else { return [] }
             state.closed = true
-            // Cancelled under the lock: `cancellingCurrentTask` unregisters under it too, so a
-            // task is never touched after it left that scope.
-            for running in state.tasks.values { running.task.cancel() }
-            state.tasks.removeAll()
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.finish() }
-    }
-
-    /// Runs `operation` in the calling task and cancels that task if the connection closes
-    /// meanwhile (or had closed already). Nil when it closed: the caller treats the client as
-    /// gone. Costs a lock, not a task group and two child tasks per request.
-    public func cancellingCurrentTask<Value>(_ operation: () async -> Value) async -> Value? {
-        let id = withUnsafeCurrentTask { task -> Int? in
-            guard let task else { return nil }
-            return state.withLock { state -> Int? in
-                if state.closed { return nil }
-                state.nextID += 1
-                state.tasks[state.nextID] = RunningTask(task: task)
-                return state.nextID
-            }
-        }
-        guard let id else {
-            // Closed already, or no task to cancel (not called from a task).
-            return isClosed ? nil : await operation()
-        }
-        let value = await operation()
-        let closed = state.withLock { state -> Bool in
-            state.tasks.removeValue(forKey: id)
-            return state.closed
-        }
-        return closed ? nil : value
     }
 
     /// Returns when the connection closes, or at once when the calling task is cancelled.
