@@ -92,6 +92,35 @@ import Testing
         }
     }
 
+    @Test("Token stats: from or to alone is an open range; bad dates, periods and formats are 400; all documented")
+    func tokenStatsQueries() async throws {
+        try await FakeUpstream.withRunning { fake in
+            try await AdminFixture.run(fake: fake) { admin in
+                let relayed = try await admin.relay.post("/v1/messages", json: messagesBody(stream: false))
+                #expect(relayed.status == 200)
+                let all = try await admin.json(.GET, "/api/token-stats?period=all")
+                #expect(all.status == 200)
+                #expect(all.value["summary"]?["total_requests"]?.intValue == 1)
+                let fromOnly = try await admin.json(.GET, "/api/token-stats?from=2000-01-01")
+                #expect(fromOnly.value["summary"]?["total_requests"]?.intValue == 1, "from alone runs up to today")
+                let toOnly = try await admin.json(.GET, "/api/token-stats?to=2000-01-01")
+                #expect(toOnly.status == 200)
+                #expect(toOnly.value["summary"]?["total_requests"]?.intValue == 0, "to alone starts at the beginning")
+                let reversed = try await admin.json(.GET, "/api/token-stats?from=2001-01-01&to=2000-01-01")
+                #expect(reversed.status == 200)
+                #expect(reversed.value["summary"]?["total_requests"]?.intValue == 0)
+                for bad in ["to=", "from=2000-13-01", "from=yesterday", "period=TODAY", "period=0d", "period=3661d"] {
+                    #expect(try await admin.json(.GET, "/api/token-stats?\(bad)").status == 400, "\(bad)")
+                }
+                #expect(try await admin.json(.GET, "/api/token-stats/export?format=xml").status == 400)
+                let document = try await admin.json(.GET, "/api/openapi.json")
+                for path in ["/api/token-stats", "/api/token-stats/export", "/api/token-stats/reset", "/api/token-stats/generate"] {
+                    #expect(document.value["paths"]?[path] != nil, "\(path) documented")
+                }
+            }
+        }
+    }
+
     @Test func validationErrorsCarryFieldPaths() async throws {
         try await FakeUpstream.withRunning { fake in
             try await AdminFixture.run(fake: fake) { admin in

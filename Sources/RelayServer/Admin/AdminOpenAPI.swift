@@ -21,7 +21,27 @@ enum AdminOpenAPI {
         var conditional = false
         var isPublic = false
         var extraResponses: [(String, String)] = []
+        /// Query parameters (OpenAPI parameter objects without `in`).
+        var query: [JSONValue] = []
+        /// Media types of the success answer (JSON when empty).
+        var produces: [String] = []
     }
+
+    /// `period` / `from` / `to` of the token-stats routes.
+    static let statsQuery: [JSONValue] = [
+        [
+            "name": "period", "required": false, "description": "today, Nd (1-3660 days including today) or all (default)",
+            "schema": ["type": "string", "pattern": "^(today|all|[1-9][0-9]{0,2}d|[1-2][0-9]{3}d|3[0-5][0-9]{2}d|36[0-5][0-9]d|3660d)$"],
+        ],
+        [
+            "name": "from", "required": false, "description": "first local day included, YYYY-MM-DD (replaces period; open when absent)",
+            "schema": ["type": "string", "format": "date"],
+        ],
+        [
+            "name": "to", "required": false, "description": "last local day included, YYYY-MM-DD (replaces period; up to today when absent)",
+            "schema": ["type": "string", "format": "date"],
+        ],
+    ]
 
     static let itemResult = "ItemResult"
 
@@ -155,6 +175,27 @@ enum AdminOpenAPI {
             Operation(
                 method: "put", path: "/api/optimization", summary: "Set original optimization_settings", tag: "original", body: "LegacyOptimization",
                 success: ("200", "saved", out("LegacyResult")), conditional: true))
+        // Token statistics (the usage ledger)
+        let noLedger = ("503", "the usage ledger is not running (usage.enabled is false)")
+        ops.append(
+            Operation(
+                method: "get", path: "/api/token-stats", summary: "Token totals by model, upstream, client and day, with cost; the ledger's health",
+                tag: "token-stats", success: ("200", "statistics", ["type": "object"]),
+                extraResponses: [("400", "period, from or to is not valid"), noLedger], query: statsQuery))
+        ops.append(
+            Operation(
+                method: "get", path: "/api/token-stats/export", summary: "Every request record of the period as CSV or JSON", tag: "token-stats",
+                success: ("200", "the records", nil), extraResponses: [("400", "period, from or to is not valid"), noLedger],
+                query: statsQuery + [["name": "format", "required": false, "schema": ["type": "string", "enum": ["json", "csv"]]]],
+                produces: ["application/json", "text/csv"]))
+        ops.append(
+            Operation(
+                method: "post", path: "/api/token-stats/reset", summary: "Clear all statistics after writing a JSON export to backups/",
+                tag: "token-stats", bodyRequired: false, success: ("200", "cleared", ["type": "object"]), extraResponses: [noLedger]))
+        ops.append(
+            Operation(
+                method: "post", path: "/api/token-stats/generate", summary: "The original's endpoint; statistics are recorded live, so it does nothing",
+                tag: "token-stats", bodyRequired: false, success: ("200", "nothing to do", ["type": "object"])))
         // Status and health
         ops.append(Operation(method: "get", path: "/api/status", summary: "Upstream health, cooldowns, next activations, last 50 routing decisions", tag: "status", success: ("200", "status", ["type": "object"])))
         for (path, pool) in [("/api/reset-api-cooldown", "claude"), ("/api/reset-codex-cooldown", "codex"), ("/api/reset-openai-cooldown", "openai")] {
@@ -332,6 +373,11 @@ enum AdminOpenAPI {
                 "schema": ["type": "string", "maxLength": 200],
             ])
         }
+        for parameter in op.query {
+            guard case .object(var object) = parameter else { continue }
+            object["in"] = "query"
+            parameters.append(.object(object))
+        }
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         if let body = op.body {
             let schema: JSONValue
@@ -350,7 +396,12 @@ enum AdminOpenAPI {
         var success = JSONObject()
         success["description"] = .string(op.success.description)
         if let schema = op.success.schema { success["content"] = ["application/json": ["schema": schema]] }
-        if op.conditional || op.method == "get", op.success.code != "204", !op.isPublic, op.tag != "status" {
+        if !op.produces.isEmpty {
+            var content = JSONObject()
+            for type in op.produces { content[type] = [:] }
+            success["content"] = .object(content)
+        }
+        if op.conditional || op.method == "get", op.success.code != "204", !op.isPublic, op.tag != "status", op.tag != "token-stats" {
             success["headers"] = ["ETag": ["description": "the config version", "schema": ["type": "string"]]]
         }
         if op.success.schema == out(itemResult), !op.indexed || op.method == "post" {

@@ -26,19 +26,42 @@ struct TokenStatsAPI: Sendable {
 
     func period(_ request: Request) throws -> StatsPeriod {
         let query = request.uri.queryParameters
-        if let from = query["from"].map(String.init), let to = query["to"].map(String.init) {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = runtime.configs.snapshot.timeZone
-            formatter.dateFormat = "yyyy-MM-dd"
-            guard let start = formatter.date(from: from), let end = formatter.date(from: to), start <= end else {
-                throw HTTPError(.badRequest, message: "from and to must be YYYY-MM-DD dates, from ≤ to")
+        let fromText = query["from"].map(String.init)
+        let toText = query["to"].map(String.init)
+        if fromText != nil || toText != nil {
+            // Local days, both included; either bound alone leaves that side open. A date that is
+            // not YYYY-MM-DD is reported, not ignored; from after to is an empty period.
+            let zone = runtime.configs.snapshot.timeZone
+            var start = Date(timeIntervalSince1970: -62_135_596_800)  // 0001-01-01
+            var end = runtime.wallClock.now().addingTimeInterval(86_400)
+            if let fromText {
+                guard let day = Self.localDay(fromText, in: zone) else { throw HTTPError(.badRequest, message: "from must be a YYYY-MM-DD date") }
+                start = day
             }
-            return .range(from: start, to: end.addingTimeInterval(86_400))
+            if let toText {
+                guard let day = Self.localDay(toText, in: zone) else { throw HTTPError(.badRequest, message: "to must be a YYYY-MM-DD date") }
+                end = day.addingTimeInterval(86_400)
+            }
+            return .range(from: start, to: max(start, end))
         }
         let text = query["period"].map(String.init) ?? "all"
-        guard let period = StatsPeriod(text) else { throw HTTPError(.badRequest, message: "period must be today, 7d, 30d, Nd or all") }
+        guard text == text.lowercased(), let period = StatsPeriod(text) else {
+            throw HTTPError(.badRequest, message: "period must be today, Nd (1 to 3660) or all")
+        }
         return period
+    }
+
+    /// The start of local day `YYYY-MM-DD` in `zone`; nil for any other text.
+    static func localDay(_ text: String, in zone: TimeZone) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { (48...57).contains($0) } }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: max(1, year), month: month, day: day))
     }
 
     func store() throws -> UsageStore {
@@ -65,7 +88,8 @@ struct TokenStatsAPI: Sendable {
     }
 
     func export(_ request: Request) async throws -> Response {
-        let format = UsageExportFormat(rawValue: request.uri.queryParameters["format"].map(String.init) ?? "json") ?? .json
+        let formatText = request.uri.queryParameters["format"].map(String.init) ?? "json"
+        guard let format = UsageExportFormat(rawValue: formatText) else { throw HTTPError(.badRequest, message: "format must be json or csv") }
         let data = try await store().export(try period(request), format: format, timeZone: runtime.configs.snapshot.timeZone, now: runtime.wallClock.now())
         var headers: HTTPFields = [.contentType: format.contentType]
         headers[.contentDisposition] = "attachment; filename=\"switchyard-usage.\(format.rawValue)\""
