@@ -24,8 +24,8 @@ import NIOSSL
 /// (Anthropic: input, cache creation, cache read, output; Responses: input, cached, output, reasoning).
 /// Waits and streams notice a client that hangs up and count the request as cancelled.
 ///
-/// The server runs in a task this object owns from ``start(tls:host:port:record:)`` until
-/// ``shutdown()``; prefer ``withRunning(tls:host:port:record:_:)``, which cannot leak it.
+/// The server runs in a child task of ``withRunning(tls:host:port:record:http2:_:)``, for the
+/// length of its body (``shutdown()`` can end it sooner).
 public final class FakeUpstream: Sendable {
     /// PEM files for serving HTTPS.
     public struct TLSFiles: Sendable {
@@ -70,16 +70,21 @@ public final class FakeUpstream: Sendable {
     public let baseURL: String
 
     private let state: FakeUpstreamState
-    private let server: Task<Void, any Error>
+    /// Finishing it asks the server to stop; `stopped` ends once it has.
+    private let stopRequest: AsyncStream<Void>.Continuation
+    private let stopped: AsyncStream<Void>
 
-    private init(port: Int, baseURL: String, state: FakeUpstreamState, server: Task<Void, any Error>) {
+    private init(port: Int, baseURL: String, state: FakeUpstreamState, stopRequest: AsyncStream<Void>.Continuation, stopped: AsyncStream<Void>) {
         self.port = port
         self.baseURL = baseURL
         self.state = state
-        self.server = server
+        self.stopRequest = stopRequest
+        self.stopped = stopped
     }
 
-    /// Starts a fake and returns once it is listening.
+    /// Starts a fake, runs `body` with it once it is listening, and shuts it down whether `body`
+    /// returns or throws. The server runs in a child task of this call (structured: it cannot
+    /// outlive it).
     ///
     /// - Parameters:
     ///   - tls: serve HTTPS with these files; `nil` for plain HTTP.
@@ -88,13 +93,14 @@ public final class FakeUpstream: Sendable {
     ///   - record: keep every request for ``requests()``; turn off for benchmarks so memory stays flat
     ///     (counters still run).
     /// - Parameter http2: with `tls`, offer HTTP/2 by ALPN (HTTP/1.1 stays available).
-    public static func start(
+    public static func withRunning<Result: Sendable>(
         tls: TLSFiles? = nil,
         host: String = "127.0.0.1",
         port: Int = 0,
         record: Bool = true,
-        http2: Bool = false
-    ) async throws -> FakeUpstream {
+        http2: Bool = false,
+        _ body: (FakeUpstream) async throws -> Result
+    ) async throws -> Result {
         let state = FakeUpstreamState(recording: record)
         var logger = Logger(label: "FakeUpstream")
         // Shutdown cancels the server, which Hummingbird reports at error level; nothing else the
@@ -134,46 +140,47 @@ public final class FakeUpstream: Sendable {
                 logger: logger
             )
         }
-        // The server must outlive this call, so it runs in a task the returned object owns and
-        // `shutdown()` ends.
-        let server = Task {
-            defer { boundPort.finish() }
-            try await app.run()
+        let (stopRequests, stopRequest) = AsyncStream<Void>.makeStream()
+        let (stopped, markStopped) = AsyncStream<Void>.makeStream()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer {
+                    boundPort.finish()
+                    markStopped.finish()
+                }
+                // The server runs until a stop is requested (then it is cancelled: open
+                // connections end, streams in progress count as cancelled) or it fails.
+                try await withThrowingTaskGroup(of: Void.self) { server in
+                    server.addTask { try await app.run() }
+                    server.addTask { for await _ in stopRequests {} }
+                    defer { server.cancelAll() }
+                    do {
+                        _ = try await server.next()
+                    } catch is CancellationError {
+                        // A stop, not a failure.
+                    }
+                }
+            }
+            var ports = boundPorts.makeAsyncIterator()
+            guard let actualPort = await ports.next() else {
+                stopRequest.finish()
+                try await group.waitForAll()
+                throw StartError.serverExitedBeforeListening
+            }
+            let baseURL = tls != nil ? "https://localhost:\(actualPort)" : "http://\(urlHost(host)):\(actualPort)"
+            let fake = FakeUpstream(port: actualPort, baseURL: baseURL, state: state, stopRequest: stopRequest, stopped: stopped)
+            let result: Result
+            do {
+                result = try await body(fake)
+            } catch {
+                await fake.shutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+            await fake.shutdown()
+            try await group.waitForAll()
+            return result
         }
-        var ports = boundPorts.makeAsyncIterator()
-        guard let actualPort = await ports.next() else {
-            server.cancel()
-            try await server.value
-            throw StartError.serverExitedBeforeListening
-        }
-        let baseURL: String
-        if tls != nil {
-            baseURL = "https://localhost:\(actualPort)"
-        } else {
-            baseURL = "http://\(urlHost(host)):\(actualPort)"
-        }
-        return FakeUpstream(port: actualPort, baseURL: baseURL, state: state, server: server)
-    }
-
-    /// Starts a fake, runs `body` with it, and shuts it down whether `body` returns or throws.
-    public static func withRunning<Result: Sendable>(
-        tls: TLSFiles? = nil,
-        host: String = "127.0.0.1",
-        port: Int = 0,
-        record: Bool = true,
-        http2: Bool = false,
-        _ body: (FakeUpstream) async throws -> Result
-    ) async throws -> Result {
-        let fake = try await start(tls: tls, host: host, port: port, record: record, http2: http2)
-        let result: Result
-        do {
-            result = try await body(fake)
-        } catch {
-            try? await fake.shutdown()
-            throw error
-        }
-        try await fake.shutdown()
-        return result
     }
 
     /// Every request received (control endpoints excluded), in arrival order. Empty when started
@@ -204,14 +211,11 @@ public final class FakeUpstream: Sendable {
     }
 
     /// Stops listening, ends open connections (streams in progress count as cancelled) and waits
-    /// until the server is gone. Calling it again is harmless.
-    public func shutdown() async throws {
-        server.cancel()
-        do {
-            try await server.value
-        } catch is CancellationError {
-            // Expected: the server task was cancelled.
-        }
+    /// until the server is gone. Calling it again is harmless; ``withRunning(tls:host:port:record:http2:_:)``
+    /// calls it when its body ends.
+    public func shutdown() async {
+        stopRequest.finish()
+        for await _ in stopped {}
     }
 
     private static func makeTLSConfiguration(_ files: TLSFiles) throws -> TLSConfiguration {

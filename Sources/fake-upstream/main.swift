@@ -54,21 +54,21 @@ struct FakeUpstreamCommand: AsyncParsableCommand {
         }
         // Take the signals before the server starts so an early SIGTERM is not lost.
         let signals = Self.stopSignals()
-        let fake = try await FakeUpstream.start(tls: tls, host: host, port: port, record: !noRecord)
         var defaults: [String: String] = [:]
         for control in controls {
             let parts = control.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { defaults[String(parts[0]).lowercased()] = String(parts[1]) }
         }
-        fake.setDefaultControls(defaults)
-        fake.setRandomFailures(rate: failureRate, status: failureStatus)
-        if let portFile {
-            try Data("\(fake.port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
+        try await FakeUpstream.withRunning(tls: tls, host: host, port: port, record: !noRecord) { fake in
+            fake.setDefaultControls(defaults)
+            fake.setRandomFailures(rate: failureRate, status: failureStatus)
+            if let portFile {
+                try Data("\(fake.port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
+            }
+            FileHandle.standardOutput.write(Data("fake-upstream listening on \(fake.baseURL)\n".utf8))
+            var iterator = signals.stream.makeAsyncIterator()
+            _ = await iterator.next()
         }
-        FileHandle.standardOutput.write(Data("fake-upstream listening on \(fake.baseURL)\n".utf8))
-        var iterator = signals.stream.makeAsyncIterator()
-        _ = await iterator.next()
-        try await fake.shutdown()
         withExtendedLifetime(signals.sources) {}
     }
 

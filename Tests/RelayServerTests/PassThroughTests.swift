@@ -132,27 +132,28 @@ import Testing
     }
 
     @Test func upstreamBreakingMidStreamEndsWithAnErrorEventAndNoTerminalEvent() async throws {
-        let fake = try await FakeUpstream.start()
-        try await RelayHarness.run(RelayHarness.config(fake: fake)) { relay in
-            var request = HTTPClientRequest(url: relay.base + "/v1/messages")
-            request.method = .POST
-            request.headers.add(name: "x-api-key", value: RelayHarness.clientKey)
-            request.headers.add(name: "x-fake-events", value: "100")
-            request.headers.add(name: "x-fake-interval-ms", value: "50")
-            request.body = .bytes(ByteBuffer(string: messagesBody(stream: true)))
-            let response = try await relay.client.execute(request, timeout: .seconds(10))
-            var text = ""
-            var killed = false
-            for try await chunk in response.body {
-                text += String(buffer: chunk)
-                if !killed, text.contains("content_block_delta") {
-                    killed = true
-                    try await fake.shutdown()
+        try await FakeUpstream.withRunning { fake in
+            try await RelayHarness.run(RelayHarness.config(fake: fake)) { relay in
+                var request = HTTPClientRequest(url: relay.base + "/v1/messages")
+                request.method = .POST
+                request.headers.add(name: "x-api-key", value: RelayHarness.clientKey)
+                request.headers.add(name: "x-fake-events", value: "100")
+                request.headers.add(name: "x-fake-interval-ms", value: "50")
+                request.body = .bytes(ByteBuffer(string: messagesBody(stream: true)))
+                let response = try await relay.client.execute(request, timeout: .seconds(10))
+                var text = ""
+                var killed = false
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if !killed, text.contains("content_block_delta") {
+                        killed = true
+                        await fake.shutdown()
+                    }
                 }
+                #expect(text.contains("event: error"))
+                #expect(text.contains("\"api_error\""))
+                #expect(!text.contains("message_stop"))
             }
-            #expect(text.contains("event: error"))
-            #expect(text.contains("\"api_error\""))
-            #expect(!text.contains("message_stop"))
         }
     }
 }
