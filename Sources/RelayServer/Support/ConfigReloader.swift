@@ -29,10 +29,10 @@ public final class ConfigReloader: Service, Sendable {
     public func run() async throws {
         // Shutdown cancels the sleep; that is a normal end, not an error (exit status 0).
         try? await cancelWhenGracefulShutdown {
-            var last = self.fingerprint()
+            var last = self.fileStamp()
             while !Task.isCancelled {
                 try await Task.sleep(for: self.interval)
-                let current = self.fingerprint()
+                let current = self.fileStamp()
                 if current != last {
                     last = current
                     _ = self.reload()
@@ -41,7 +41,7 @@ public final class ConfigReloader: Service, Sendable {
         }
     }
 
-    func fingerprint() -> String {
+    func fileStamp() -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: store.configURL.path)
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         let size = (attributes?[.size] as? Int) ?? -1
