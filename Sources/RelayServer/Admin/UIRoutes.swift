@@ -34,7 +34,8 @@ struct UIRoutes: Sendable {
     func register(on router: Router<RelayRequestContext>) {
         router.get("/") { request, _ in self.serve("index.html", request: request) }
         router.get("/index.html") { request, _ in self.serve("index.html", request: request) }
-        router.get("/token-stats.html") { request, _ in self.serve("token-stats.html", request: request) }
+        // The same shell; app.js shows the statistics alone on this path.
+        router.get("/token-stats.html") { request, _ in self.serve("index.html", request: request) }
         router.get("/ui/{file}") { request, context in
             self.serve(context.parameters.get("file") ?? "", request: request)
         }
@@ -62,11 +63,13 @@ struct UIRoutes: Sendable {
     static func securityHeaders() -> HTTPFields {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-cache"
-        headers[HTTPField.Name("Content-Security-Policy")!] = contentSecurityPolicy
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        let fields: [(String, String)] = [
+            ("Content-Security-Policy", contentSecurityPolicy), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin"),
+        ]
+        for (name, value) in fields {
+            if let name = HTTPField.Name(name) { headers[name] = value }
+        }
         return headers
     }
 

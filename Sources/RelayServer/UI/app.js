@@ -715,7 +715,10 @@
   // ------------------------------------------------------------------------------------------
   // state
 
-  const PAGE = document.body.dataset.page === 'stats' ? 'stats' : 'admin';
+  // One page shell for both: /token-stats.html shows the statistics alone.
+  const PAGE = location.pathname === '/token-stats.html' ? 'stats' : 'admin';
+  document.body.dataset.page = PAGE;
+  if (PAGE === 'stats') document.title = 'Switchyard · Token statistics';
   const POOLS = ['claude', 'codex', 'openai', 'retry_nodes'];
   const TABS = PAGE === 'stats' ? ['stats'] : ['claude', 'codex', 'openai', 'retry_nodes', 'rules', 'clients', 'settings', 'strategies', 'health', 'stats'];
   const RESET_ROUTE = { claude: '/api/reset-api-cooldown', codex: '/api/reset-codex-cooldown', openai: '/api/reset-openai-cooldown' };
